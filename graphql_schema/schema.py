@@ -1,0 +1,47 @@
+"""The root Query, Mutation and Subscription, with the extensions and limits."""
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+from strawberry.schema.config import StrawberryConfig
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from graphql_schema.errors import ErrorCodes
+from graphql_schema.limits import LIMIT_EXTENSIONS
+from graphql_schema.system.subscriptions import SystemSubscriptions
+from graphql_schema.users.mutations import UserMutations
+from graphql_schema.users.queries import UserQueries
+
+
+@strawberry.type
+class Query(UserQueries):
+    node: relay.Node | None = strawberry_django.node(
+        description="Any object by its global ID; null if the viewer may not see it."
+    )
+
+    nodes: list[relay.Node | None] = strawberry_django.node(
+        description="Objects by their global IDs; null where the viewer may not see."
+    )
+
+
+@strawberry.type
+class Mutation(UserMutations):
+    pass
+
+
+@strawberry.type
+class Subscription(SystemSubscriptions):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    config=StrawberryConfig(relay_max_results=100),
+    extensions=[
+        ErrorCodes,
+        *LIMIT_EXTENSIONS,
+        DjangoOptimizerExtension,
+    ],
+)

@@ -1,0 +1,92 @@
+"""Fixtures shared by the whole suite."""
+
+import json
+import os
+
+import pytest
+from django.test import Client
+
+from social.models import User
+from tests.live import live_server_url  # noqa: F401 (a fixture for every test)
+
+# `.ci/run` sets this: there, a test that needs a service must run, not skip.
+REQUIRE_SERVICES = os.environ.get("PARVIS_REQUIRE_SERVICES") == "1"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test with `reason` unless `condition`; in CI, fail instead."""
+    if condition:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """In CI, a skipped test is a failure: every service is there to run it."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if REQUIRE_SERVICES and skipped and exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped in CI: failing the run.")
+        session.exitstatus = 1
+
+
+class GraphQLClient:
+    """Posts GraphQL operations to /graphql/ as a client would, over HTTP."""
+
+    def __init__(self, client: Client, token: str | None = None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def post(self, query: str, variables: dict | None = None, **extra):
+        return self.client.post(
+            "/graphql/",
+            data=json.dumps({"query": query, "variables": variables or {}}),
+            content_type="application/json",
+            headers={**self.headers, **extra.pop("headers", {})},
+            **extra,
+        )
+
+    def execute(self, query: str, variables: dict | None = None) -> dict:
+        """Run an operation and return the decoded response body."""
+        response = self.post(query, variables)
+        assert response.status_code in (200, 400), response.content
+        return response.json()
+
+    def data(self, query: str, variables: dict | None = None) -> dict:
+        """Run an operation that must succeed and return its data."""
+        body = self.execute(query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+def make_user(username: str, **fields) -> User:
+    """Create an active user with a password."""
+    user = User(username=username, **fields)
+    user.set_password("a-long-test-password")
+    user.save()
+    return user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash test passwords cheaply; the production hasher is tested on its own."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def anonymous() -> GraphQLClient:
+    return GraphQLClient(Client())
+
+
+@pytest.fixture
+def agent_user(db) -> User:
+    return make_user("agathe", first_name="Agathe", last_name="Leroy")
+
+
+@pytest.fixture
+def agent(agent_user) -> GraphQLClient:
+    """A signed-in agent (session cookie, as in GraphiQL)."""
+    client = Client()
+    client.force_login(agent_user)
+    return GraphQLClient(client)

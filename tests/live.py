@@ -1,0 +1,159 @@
+"""The app under daphne in a subprocess, for tests that need a real server.
+
+Tests that use `live_server_url` and write data the server must see mark themselves
+`@pytest.mark.django_db(transaction=True)`: the server reads the pytest test
+database (a file for SQLite, see settings) through its own connections.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+STARTUP_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+LOG_TAIL_CHARS = 20_000
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(settings_dict: dict) -> str:
+    """Build the DATABASE_URL of a Django database's settings (SQLite, PostgreSQL)."""
+    engine, name = settings_dict["ENGINE"], str(settings_dict["NAME"])
+    if engine == "django.db.backends.sqlite3":
+        if name == ":memory:" or name.startswith("file:"):
+            raise RuntimeError(
+                "A live server cannot share an in-memory SQLite database: set "
+                "DATABASES['default']['TEST']['NAME'] to a file."
+            )
+        return f"sqlite:///{Path(name).resolve()}"
+    if engine == "django.db.backends.postgresql":
+        user = quote(settings_dict.get("USER") or "", safe="")
+        password = quote(settings_dict.get("PASSWORD") or "", safe="")
+        credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
+        host = settings_dict.get("HOST") or "localhost"
+        port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+        options = {
+            key: value
+            for key, value in (settings_dict.get("OPTIONS") or {}).items()
+            if isinstance(value, str | int)
+        }
+        query = f"?{urlencode(options)}" if options else ""
+        return f"postgres://{credentials}{host}{port}/{quote(name, safe='')}{query}"
+    raise RuntimeError(f"No DATABASE_URL for the database engine {engine}.")
+
+
+def _read_log(path: Path) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return text[-LOG_TAIL_CHARS:]
+
+
+def _wait_until_healthy(
+    process: subprocess.Popen, base_url: str, log_path: Path
+) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    last_error = "no answer yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"daphne exited with code {process.returncode} before answering "
+                f"/healthz; its output:\n{_read_log(log_path)}"
+            )
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+                last_error = f"HTTP {answer.status}"
+        except urllib.error.HTTPError as error:
+            last_error = f"HTTP {error.code}: {error.read()[:500]!r}"
+        except OSError as error:
+            last_error = repr(error)
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"daphne did not answer 200 on /healthz within {STARTUP_TIMEOUT_SECONDS:.0f}"
+        f" s (last: {last_error}); its output:\n{_read_log(log_path)}"
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _show_log(request: pytest.FixtureRequest, log_path: Path) -> None:
+    """Print the server's output under the test's report in the terminal."""
+    title = f"daphne output for {request.node.nodeid}"
+    log = _read_log(log_path) or "(empty)"
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        sys.stderr.write(f"\n--- {title} ---\n{log}\n")
+        return
+    reporter.write_sep("-", title)
+    reporter.write_line(log.rstrip("\n"))
+
+
+@pytest.fixture
+def live_server_url(
+    request: pytest.FixtureRequest, django_db_setup: None
+) -> Iterator[str]:
+    """Run the app under daphne on a free port and yield its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "project.asgi:application",
+    ]
+    failures_before = request.session.testsfailed
+    with tempfile.TemporaryDirectory(prefix="parvis-live-") as folder:
+        log_path = Path(folder) / "daphne.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_until_healthy(process, base_url, log_path)
+            yield base_url
+        finally:
+            _stop(process)
+            if request.session.testsfailed > failures_before:
+                _show_log(request, log_path)
