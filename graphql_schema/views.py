@@ -5,14 +5,16 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.templatetags.static import static
-from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from strawberry.django.views import AsyncGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
 
 from graphql_schema.context import Context
 from graphql_schema.schema import schema
+from project.middleware import new_request_id
 
 # GraphiQL's scripts and styles, referenced by Strawberry's page on unpkg.com.
 _UNPKG_ASSET = re.compile(
@@ -43,8 +45,66 @@ def graphiql_html() -> tuple[str, bool]:
     return html, True
 
 
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request: HttpRequest, reason: str) -> str:
+        return reason
+
+
+def csrf_refusal(request: HttpRequest) -> JsonResponse | None:
+    """Check CSRF on requests that carry a session cookie; None when they pass.
+
+    CSRF abuses a browser's ambient cookie: a request without the session cookie
+    (a phone app with a bearer token, a script, a sign-in) carries none to abuse,
+    so it is not asked for a token it could not have.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    check = _CsrfCheck(lambda _request: None)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason is None:
+        return None
+    message = (
+        f"CSRF check failed ({reason}). A browser session must send the csrftoken "
+        "cookie's value in the X-CSRFToken header."
+    )
+    return JsonResponse(
+        {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
+        },
+        status=403,
+    )
+
+
 class GraphQLView(AsyncGraphQLView):
-    """`/graphql/`: queries over GET and POST, mutations over POST, GraphiQL."""
+    """`/graphql/`: queries over GET and POST, mutations over POST, GraphiQL.
+
+    A client that accepts `application/graphql-response+json` gets that media type
+    and, as the GraphQL-over-HTTP spec says, a 400 when the document could not run.
+    """
+
+    async def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        refused = csrf_refusal(request)
+        if refused is not None:
+            return refused
+        response = await super().dispatch(request, *args, **kwargs)
+        if (
+            GRAPHQL_RESPONSE_JSON in request.headers.get("Accept", "")
+            and response.get("Content-Type") == "application/json"
+        ):
+            response["Content-Type"] = GRAPHQL_RESPONSE_JSON
+            if getattr(request, "graphql_not_run", False):
+                response.status_code = 400
+        return response
+
+    async def process_result(self, request: HttpRequest, result) -> dict:
+        # No data at all: the document was refused before execution.
+        request.graphql_not_run = result.data is None and bool(result.errors)
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: HttpRequest, response: HttpResponse
@@ -53,7 +113,7 @@ class GraphQLView(AsyncGraphQLView):
             request=request,
             response=response,
             viewer=await request.auser(),
-            request_id=getattr(request, "id", "") or Context(request=None).request_id,
+            request_id=getattr(request, "id", "") or new_request_id(),
         )
 
     async def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
@@ -63,11 +123,14 @@ class GraphQLView(AsyncGraphQLView):
         return response
 
 
-# GraphiQL sends the CSRF cookie back as a header; make sure the page sets it.
-graphql_view = ensure_csrf_cookie(
-    GraphQLView.as_view(
-        schema=schema,
-        graphql_ide="graphiql" if settings.GRAPHIQL_ENABLED else None,
-        multipart_uploads_enabled=True,
+# CSRF is checked by the view itself (csrf_refusal); GraphiQL sends the CSRF cookie
+# back as a header, so the page sets it.
+graphql_view = csrf_exempt(
+    ensure_csrf_cookie(
+        GraphQLView.as_view(
+            schema=schema,
+            graphql_ide="graphiql" if settings.GRAPHIQL_ENABLED else None,
+            multipart_uploads_enabled=True,
+        )
     )
 )

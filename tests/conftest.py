@@ -22,6 +22,16 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_report_header(config) -> str:
+    """Say which services this run uses."""
+    from django.conf import settings
+
+    return (
+        f"parvis: database {settings.DATABASES['default']['ENGINE']}, "
+        f"channel layer {settings.CHANNEL_LAYERS['default']['BACKEND']}"
+    )
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """In CI, a skipped test is a failure: every service is there to run it."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -41,6 +41,21 @@ def test_query_over_post_and_get_give_the_same_answer(agent, agent_user):
     assert posted["viewer"]["username"] == agent_user.username
 
 
+@pytest.mark.parametrize(
+    ("query", "status"), [(VIEWER, 200), ("{ nope }", 400), ("{ viewer ", 400)]
+)
+def test_graphql_response_json_is_answered_as_the_spec_says(
+    anonymous, db, query, status
+):
+    """`application/graphql-response+json`: that media type, 400 for a bad document."""
+    response = anonymous.post(
+        query, headers={"Accept": "application/graphql-response+json"}
+    )
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/graphql-response+json"
+    assert ("errors" in response.json()) is (status == 400)
+
+
 def test_viewer_is_null_for_an_anonymous_client(anonymous, db):
     """Nobody signed in: `viewer` is null, not an error."""
     assert anonymous.data(VIEWER) == {"viewer": None}
@@ -69,6 +84,17 @@ def test_session_post_without_csrf_token_is_refused(agent_user):
     )
     # then
     assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_post_without_session_cookie_needs_no_csrf_token(agent_user):
+    """Phones, scripts and sign-ins carry no cookie to abuse: no token is asked."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/graphql/", data=json.dumps({"query": VIEWER}), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"viewer": None}}
 
 
 def test_session_post_with_csrf_token_is_answered(agent_user):

@@ -79,3 +79,18 @@ def test_development_defaults_need_nothing_installed():
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
     ]
+
+
+def test_the_suite_runs_on_the_services_the_environment_names():
+    """DATABASE_URL and REDIS_URL (as `.ci/run` sets them) are what the app uses."""
+    from channels.layers import get_channel_layer
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    expected_vendor = "postgresql" if url.startswith("postgres") else "sqlite"
+    assert connection.vendor == expected_vendor
+    layer = type(get_channel_layer()).__name__
+    expected_layer = (
+        "RedisChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
+    )
+    assert layer == expected_layer

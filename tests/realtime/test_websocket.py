@@ -1,5 +1,6 @@
 """The GraphQL WebSocket of a live daphne server, spoken to as clients do."""
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -84,3 +85,12 @@ async def test_queries_also_run_over_the_socket(live_server_url):
             "payload": {"data": {"viewer": None}},
         }
         assert (await ws.receive())["type"] == "complete"
+
+
+async def test_a_socket_without_connection_init_is_closed_with_4408(live_server_url):
+    """A client that never sends connection_init is closed after 10 seconds."""
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        with pytest.raises(websockets.exceptions.ConnectionClosedError) as closed:
+            async with asyncio.timeout(15):
+                await ws.socket.recv()
+    assert closed.value.rcvd.code == 4408
