@@ -28,3 +28,8 @@ def user_visible_to(viewer: Viewer | None) -> QuerySet[User]:
 def can_update_profile(viewer: Viewer | None, user: User) -> bool:
     """A user edits their own profile."""
     return is_signed_in(viewer) and viewer.pk == user.pk
+
+
+def can_manage_users(viewer: Viewer | None) -> bool:
+    """Organisation admins invite, deactivate and reactivate people."""
+    return is_signed_in(viewer) and viewer.is_org_admin

@@ -1,5 +1,7 @@
 """The models, one module per area, re-exported flat."""
 
-from social.models.users import User
+from social.models.auth import AccessToken, Invitation
+from social.models.org import Department, Site
+from social.models.users import Role, User
 
-__all__ = ["User"]
+__all__ = ["AccessToken", "Department", "Invitation", "Role", "User", "Site"]
