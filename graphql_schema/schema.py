@@ -7,6 +7,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graphql_schema.errors import ErrorCodes
+from graphql_schema.identity.mutations import IdentityMutations
+from graphql_schema.invitations.mutations import InvitationMutations
 from graphql_schema.limits import LIMIT_EXTENSIONS
 from graphql_schema.system.subscriptions import SystemSubscriptions
 from graphql_schema.users.mutations import UserMutations
@@ -25,7 +27,7 @@ class Query(UserQueries):
 
 
 @strawberry.type
-class Mutation(UserMutations):
+class Mutation(UserMutations, IdentityMutations, InvitationMutations):
     pass
 
 

@@ -4,4 +4,4 @@ from social.models.auth import AccessToken, Invitation
 from social.models.org import Department, Site
 from social.models.users import Role, User
 
-__all__ = ["AccessToken", "Department", "Invitation", "Role", "User", "Site"]
+__all__ = ["AccessToken", "Department", "Invitation", "Role", "Site", "User"]

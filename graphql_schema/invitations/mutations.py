@@ -1,0 +1,8 @@
+"""Invitation mutations: createInvitation, acceptInvitation, bulk creation."""
+
+import strawberry
+
+
+@strawberry.type
+class InvitationMutations:
+    pass
