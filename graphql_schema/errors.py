@@ -97,11 +97,24 @@ def error_code(error: GraphQLError) -> str:
 
 
 class ErrorCodes(SchemaExtension):
-    """Give every error its `extensions.code`; log and mask unexpected ones."""
+    """Give every error its `extensions.code`; log and mask unexpected ones.
+
+    HTTP results pass through `on_operation`; results streamed over the WebSocket
+    through `on_stream_result`, before they are sent.
+    """
 
     def on_operation(self) -> Iterator[None]:
+        self._streamed = False
         yield
-        result = self.execution_context.result
+        if not self._streamed:
+            self._process_result(self.execution_context.result)
+
+    def on_stream_result(self, result) -> Iterator[None]:
+        self._streamed = True
+        self._process_result(result)
+        yield
+
+    def _process_result(self, result) -> None:
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [self._process(error) for error in errors]

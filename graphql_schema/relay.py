@@ -7,6 +7,8 @@ from django.conf import settings
 from strawberry import relay
 from strawberry_django.relay import DjangoCursorConnection
 
+from graphql_schema.errors import BadUserInput
+
 
 @strawberry.type(
     name="Connection",
@@ -30,6 +32,14 @@ class Connection(DjangoCursorConnection[relay.NodeType]):
     ) -> Any:
         if first is None and last is None:
             first = settings.GRAPHQL_PAGE_SIZE_DEFAULT
-        return super().resolve_connection(
-            nodes, info=info, first=first, last=last, **kwargs
-        )
+        try:
+            return super().resolve_connection(
+                nodes, info=info, first=first, last=last, **kwargs
+            )
+        except ValueError as error:
+            # Cursors are decoded before any query: a bad one is the client's.
+            if kwargs.get("after") is None and kwargs.get("before") is None:
+                raise
+            raise BadUserInput(
+                "'after'/'before' is not a cursor of this list."
+            ) from error

@@ -2,6 +2,7 @@
 
 import strawberry
 import strawberry_django
+from django.conf import settings
 from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -40,7 +41,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    config=StrawberryConfig(relay_max_results=100),
+    config=StrawberryConfig(relay_max_results=settings.GRAPHQL_PAGE_SIZE_MAX),
     extensions=[
         ErrorCodes,
         *LIMIT_EXTENSIONS,

@@ -1,6 +1,7 @@
 """Top-level errors: every one has a code; unexpected ones are masked and logged."""
 
 import logging
+from collections.abc import AsyncGenerator
 
 import pytest
 import strawberry
@@ -23,9 +24,29 @@ class FaultyQuery:
         raise NotAuthenticated
 
 
-# The project's error extension on a schema with a resolver that fails, since the
-# real schema has (we hope) no failing resolver to test it with.
-faulty_schema = strawberry.Schema(query=FaultyQuery, extensions=[ErrorCodes])
+@strawberry.type
+class FaultySubscription:
+    @strawberry.subscription
+    async def broken_feed(self) -> AsyncGenerator[int, None]:
+        yield 1
+        raise RuntimeError(SECRET)
+
+
+# The project's error extension on a schema with resolvers that fail, since the
+# real schema has (we hope) none to test it with.
+faulty_schema = strawberry.Schema(
+    query=FaultyQuery, subscription=FaultySubscription, extensions=[ErrorCodes]
+)
+
+
+async def stream(query: str) -> list[dict]:
+    """Run an operation as the WebSocket transport does (`schema.stream`)."""
+    context = Context(request=None, request_id="req-43")
+    results = await faulty_schema.stream(query, context_value=context)
+    return [
+        {"data": result.data, "errors": [e.formatted for e in result.errors or []]}
+        async for result in results
+    ]
 
 
 async def run(query: str) -> dict:
@@ -81,3 +102,17 @@ async def test_documents_the_server_cannot_run_are_bad_user_input(query):
     """Unknown fields, bad arguments, syntax errors, missing variables."""
     body = await run(query)
     assert {e["extensions"]["code"] for e in body["errors"]} == {"BAD_USER_INPUT"}
+
+
+@pytest.mark.parametrize("query", ["{ broken }", "subscription { brokenFeed }"])
+async def test_over_the_websocket_transport_errors_are_masked_too(query, caplog):
+    """Results streamed to a socket are masked and coded before they are sent."""
+    with override_settings(DEBUG=False), caplog.at_level(logging.ERROR, "parvis"):
+        results = await stream(query)
+    assert SECRET not in str(results)
+    error = results[-1]["errors"][0]
+    assert error["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": "req-43",
+    }
+    assert len([r for r in caplog.records if r.name == "parvis.graphql"]) == 1

@@ -102,6 +102,31 @@ class TestDocumentSize:
         assert refused_with(body, "QUERY_TOO_COMPLEX")
 
 
+class TestExpandedFields:
+    # `{ viewer { id } }` selects two fields; each spread of F adds them again.
+    QUERY = "query { ...F ...F x: viewer { id } } fragment F on Query { viewer { id } }"
+
+    def test_at_the_limit_the_query_runs(self, agent):
+        with override_settings(GRAPHQL_MAX_FIELDS=6):
+            agent.data(self.QUERY)
+
+    def test_one_past_the_limit_it_is_refused(self, agent):
+        with override_settings(GRAPHQL_MAX_FIELDS=5):
+            body = agent.execute(self.QUERY)
+        assert refused_with(body, "QUERY_TOO_COMPLEX")
+
+    def test_doubling_fragment_spreads_are_refused_without_expanding_them(self, agent):
+        """A small document whose spreads double at each level cannot stall the
+        server: it is measured with memoised fragment sizes and refused."""
+        chain = " ".join(
+            f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
+        )
+        query = f"query {{ ...F0 }} {chain} fragment F40 on Query {{ viewer {{ id }} }}"
+        body = agent.execute(query)
+        assert refused_with(body, "QUERY_TOO_COMPLEX")
+        assert str(2 * 2**40) in body["errors"][0]["message"]
+
+
 class TestPageSize:
     QUERY = "query($n: Int) { users(first: $n) { totalCount } }"
 
@@ -115,6 +140,19 @@ class TestPageSize:
         assert refused_with(body, "BAD_USER_INPUT")
         assert "between 0 and 100" in body["errors"][0]["message"]
 
+    def test_a_variable_default_past_the_cap_is_refused(self, agent):
+        body = agent.execute("query($n: Int = 500) { users(first: $n) { totalCount } }")
+        assert refused_with(body, "BAD_USER_INPUT")
+
     def test_a_literal_last_past_the_cap_is_refused(self, agent):
         body = agent.execute("{ users(last: 101) { totalCount } }")
         assert refused_with(body, "BAD_USER_INPUT")
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "b3JkZXJlZGN1cnNvcjpbImEiXQ=="])
+def test_a_cursor_the_api_did_not_hand_out_is_bad_user_input(agent, cursor):
+    """A forged or corrupted cursor is the client's error, not a server fault."""
+    body = agent.execute(
+        "query($c: String) { users(after: $c) { totalCount } }", {"c": cursor}
+    )
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -94,3 +94,19 @@ async def test_a_socket_without_connection_init_is_closed_with_4408(live_server_
             async with asyncio.timeout(15):
                 await ws.socket.recv()
     assert closed.value.rcvd.code == 4408
+
+
+async def test_limits_and_codes_apply_over_the_socket(live_server_url):
+    """An operation past a limit is refused on the socket with its code."""
+    too_many = "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(31)) + " }"
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        await ws.init()
+        operation = await ws.subscribe(too_many)
+        answer = await ws.receive()
+        assert answer["id"] == operation
+        assert answer["type"] == "error"
+        assert answer["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        # a bad cursor, refused while resolving
+        operation = await ws.subscribe('{ users(after: "garbage") { totalCount } }')
+        answer = await ws.receive()
+        assert answer["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
