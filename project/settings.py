@@ -5,6 +5,7 @@ but they are development defaults: with DEBUG off, the app refuses to start with
 a real SECRET_KEY and explicit ALLOWED_HOSTS.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -56,7 +57,11 @@ CORS_ALLOW_CREDENTIALS = True
 
 if not DEBUG:
     # Production: refuse to start on an insecure default rather than run with it.
-    if not SECRET_KEY or SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+    if (
+        not SECRET_KEY
+        or SECRET_KEY.startswith("django-insecure")
+        or len(SECRET_KEY) < 50
+    ):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set to a random value of at least 50 characters "
             "when DEBUG is off (for development, set DEBUG=1)."
@@ -178,6 +183,28 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sign-in throttling (social/throttle.py, docs/AUTH.md): failed sign-ins allowed per
+# account (the identifier as typed, normalised) and per client address in each
+# window of that many seconds; a limit of 0 turns that count off.
+SIGNIN_THROTTLE_ACCOUNT_FAILURES = env_int("SIGNIN_THROTTLE_ACCOUNT_FAILURES", 5)
+SIGNIN_THROTTLE_ACCOUNT_WINDOW = env_int("SIGNIN_THROTTLE_ACCOUNT_WINDOW", 15 * 60)
+SIGNIN_THROTTLE_ADDRESS_FAILURES = env_int("SIGNIN_THROTTLE_ADDRESS_FAILURES", 20)
+SIGNIN_THROTTLE_ADDRESS_WINDOW = env_int("SIGNIN_THROTTLE_ADDRESS_WINDOW", 15 * 60)
+SIGNIN_THROTTLE_KEY_PREFIX = "signin"
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client.
+# Empty: the peer's address is the client's, which behind a proxy is the proxy's.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from _error
+# Bearer tokens do not expire; their last use (and the user's last_seen_at) is
+# written at most once per this many seconds, not on every request.
+TOKEN_TOUCH_INTERVAL = env_int("TOKEN_TOUCH_INTERVAL", 60)
+
 # Argon2 for passwords; the others only verify older hashes.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -198,8 +225,10 @@ STATICFILES_DIRS = [VENDOR_DIR] if VENDOR_DIR.is_dir() else []
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Security: HTTPS behind a reverse proxy in production.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Security: HTTPS in production, usually terminated by a reverse proxy. Trust its
+# X-Forwarded-Proto header only when told that such a proxy is in front.
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG

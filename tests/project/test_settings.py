@@ -35,6 +35,10 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"SECRET_KEY": "short", "ALLOWED_HOSTS": "parvis.example.org"}, "SECRET_KEY"),
         ({"SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
         ({"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
+        (
+            {"SECRET_KEY": "django-insecure-" + GOOD_KEY, "ALLOWED_HOSTS": "a.org"},
+            "SECRET_KEY",
+        ),
     ],
 )
 def test_with_debug_off_an_insecure_default_refuses_to_start(env, complaint):
