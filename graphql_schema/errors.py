@@ -69,6 +69,27 @@ class QueryTooComplex(CodedError):
     code = "QUERY_TOO_COMPLEX"
 
 
+def rate_limited(context, throttled) -> "RateLimited":
+    """The top-level error for a throttled request, with HTTP `Retry-After`."""
+    if context.response is not None:
+        context.response["Retry-After"] = str(throttled.retry_after)
+    return RateLimited(
+        throttled.retry_after,
+        f"Too many failed attempts; try again in {throttled.retry_after} seconds.",
+    )
+
+
+class RateLimited(CodedError):
+    """Refused whole for now; `extensions.retryAfter` says how many seconds to wait."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after: int, message: str | None = None, **kwargs) -> None:
+        message = message or f"Too many attempts; try again in {retry_after} seconds."
+        extensions = {"retryAfter": retry_after, **kwargs.pop("extensions", {})}
+        super().__init__(message, extensions=extensions, **kwargs)
+
+
 # Messages of the limiters shipped with Strawberry and graphql-core, which raise
 # plain GraphQLErrors; tests at each limit catch a change of wording.
 _TOO_COMPLEX = re.compile(

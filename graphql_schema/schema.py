@@ -11,13 +11,14 @@ from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.invitations.mutations import InvitationMutations
 from graphql_schema.limits import LIMIT_EXTENSIONS
+from graphql_schema.org.queries import OrgQueries
 from graphql_schema.system.subscriptions import SystemSubscriptions
 from graphql_schema.users.mutations import UserMutations
 from graphql_schema.users.queries import UserQueries
 
 
 @strawberry.type
-class Query(UserQueries):
+class Query(UserQueries, OrgQueries):
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global ID; null if the viewer may not see it."
     )

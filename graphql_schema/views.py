@@ -3,6 +3,7 @@
 import re
 from functools import cache
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,10 +12,12 @@ from django.templatetags.static import static
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from strawberry.django.views import AsyncGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.execution import PreExecutionError
 
-from graphql_schema.context import Context
+from graphql_schema.context import Context, bearer_secret
 from graphql_schema.schema import schema
 from project.middleware import new_request_id
+from social.actions.auth import token_authenticate
 
 # GraphiQL's scripts and styles, referenced by Strawberry's page on unpkg.com.
 _UNPKG_ASSET = re.compile(
@@ -34,8 +37,10 @@ def graphiql_assets() -> list[tuple[str, str]]:
 @cache
 def graphiql_html() -> tuple[str, bool]:
     """GraphiQL with local assets when `make vendor` installed them, else the CDN."""
-    html = get_graphql_ide_html("graphiql").replace(
-        "<title>Strawberry GraphiQL</title>", "<title>Parvis GraphiQL</title>"
+    html = (
+        get_graphql_ide_html("graphiql")
+        .replace("<title>Strawberry GraphiQL</title>", "<title>Parvis GraphiQL</title>")
+        .replace(_FETCHER_HEADERS, _FRESH_CSRF_FETCH)
     )
     assets = graphiql_assets()
     if not all(finders.find(local) for _, local in assets):
@@ -43,6 +48,16 @@ def graphiql_html() -> tuple[str, bool]:
     for cdn_url, local in assets:
         html = html.replace(cdn_url, static(local))
     return html, True
+
+
+# Strawberry's page reads the CSRF cookie once, at load; signing in (`login`)
+# rotates it, so GraphiQL reads it again for every request.
+_FETCHER_HEADERS = "        headers: defaultHeaders,\n"
+_FRESH_CSRF_FETCH = (
+    _FETCHER_HEADERS
+    + "        fetch: (url, init) => fetch(url, {...init, headers: {...init.headers,"
+    + ' "x-csrftoken": Cookies.get("csrftoken") || ""}}),\n'
+)
 
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -80,6 +95,33 @@ def csrf_refusal(request: HttpRequest) -> JsonResponse | None:
     )
 
 
+BAD_TOKEN_MESSAGE = "The bearer token is invalid or revoked; sign in again."  # noqa: S105
+
+
+def bad_token_response(request: HttpRequest) -> JsonResponse:
+    """401 for a bearer token that is unknown, revoked or of a deactivated user.
+
+    The request is refused before any resolver runs, with a GraphQL-shaped body
+    and the RFC 6750 challenge, so that a phone knows to sign in again.
+    """
+    response = JsonResponse(
+        {
+            "data": None,
+            "errors": [
+                {
+                    "message": BAD_TOKEN_MESSAGE,
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            ],
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if GRAPHQL_RESPONSE_JSON in request.headers.get("Accept", ""):
+        response["Content-Type"] = GRAPHQL_RESPONSE_JSON
+    return response
+
+
 class GraphQLView(AsyncGraphQLView):
     """`/graphql/`: queries over GET and POST, mutations over POST, GraphiQL.
 
@@ -88,9 +130,20 @@ class GraphQLView(AsyncGraphQLView):
     """
 
     async def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        refused = csrf_refusal(request)
-        if refused is not None:
-            return refused
+        secret = bearer_secret(request.headers.get("Authorization"))
+        if secret is not None:
+            # A bearer request is authenticated by its token alone, never by a
+            # cookie that may ride along; no page can add the header cross-site
+            # without a CORS preflight, so it needs no CSRF check.
+            request.access_token = await sync_to_async(token_authenticate)(
+                secret=secret
+            )
+            if request.access_token is None:
+                return bad_token_response(request)
+        else:
+            refused = csrf_refusal(request)
+            if refused is not None:
+                return refused
         response = await super().dispatch(request, *args, **kwargs)
         if (
             GRAPHQL_RESPONSE_JSON in request.headers.get("Accept", "")
@@ -102,18 +155,19 @@ class GraphQLView(AsyncGraphQLView):
         return response
 
     async def process_result(self, request: HttpRequest, result) -> dict:
-        # No data at all: the document was refused before execution.
-        request.graphql_not_run = result.data is None and bool(result.errors)
+        request.graphql_not_run = isinstance(result, PreExecutionError)
         return await super().process_result(request, result)
 
     async def get_context(
         self, request: HttpRequest, response: HttpResponse
     ) -> Context:
+        token = getattr(request, "access_token", None)
         return Context(
             request=request,
             response=response,
-            viewer=await request.auser(),
+            viewer=token.user if token is not None else await request.auser(),
             request_id=getattr(request, "id", "") or new_request_id(),
+            token=token,
         )
 
     async def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
@@ -130,7 +184,6 @@ graphql_view = csrf_exempt(
         GraphQLView.as_view(
             schema=schema,
             graphql_ide="graphiql" if settings.GRAPHIQL_ENABLED else None,
-            multipart_uploads_enabled=True,
         )
     )
 )

@@ -162,7 +162,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as
+                # the layer's blocking BZPOPMIN: idle sockets would crash every
+                # 5 s (channels_redis issue 422). Longer, but not infinite, so
+                # that a Redis gone silent is still noticed.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                    }
+                ],
                 # Longer than daphne's WebSocket timeout (none by default: a day).
                 "group_expiry": 86400,
             },
@@ -182,6 +192,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The organisation this installation serves, as the API's `organization` shows it.
+ORGANIZATION_NAME = os.environ.get("ORGANIZATION_NAME", "Mairie")
+# How long an invitation's access code stays valid.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 30)
 
 # Sign-in throttling (social/throttle.py, docs/AUTH.md): failed sign-ins allowed per
 # account (the identifier as typed, normalised) and per client address in each

@@ -2,9 +2,11 @@
 
 import json
 import os
+import uuid
 
 import pytest
 from django.test import Client
+from strawberry.relay import to_base64
 
 from social.models import User
 from tests.live import live_server_url  # noqa: F401 (a fixture for every test)
@@ -70,6 +72,18 @@ class GraphQLClient:
         return body["data"]
 
 
+def signed_in(user: User) -> GraphQLClient:
+    """A client with a browser session of `user`."""
+    client = Client()
+    client.force_login(user)
+    return GraphQLClient(client)
+
+
+def gid(obj) -> str:
+    """The global ID of a model instance."""
+    return to_base64(type(obj).__name__, obj.pk)
+
+
 def make_user(username: str, **fields) -> User:
     """Create an active user with a password."""
     user = User(username=username, **fields)
@@ -82,6 +96,24 @@ def make_user(username: str, **fields) -> User:
 def fast_password_hashing(settings):
     """Hash test passwords cheaply; the production hasher is tested on its own."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Throttling windows are aligned on the clock: long ones here, so that no test
+# straddles the end of one (tests/social/test_throttle.py covers the windows).
+THROTTLE_WINDOW = 10**9
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle_counters(settings):
+    """Each test counts failed attempts from zero, with the default limits.
+
+    Counters live in the cache, which is Redis in CI and outlives a test run.
+    """
+    settings.SIGNIN_THROTTLE_KEY_PREFIX = f"signin-test-{uuid.uuid4().hex}"
+    settings.SIGNIN_THROTTLE_ACCOUNT_FAILURES = 5
+    settings.SIGNIN_THROTTLE_ADDRESS_FAILURES = 20
+    settings.SIGNIN_THROTTLE_ACCOUNT_WINDOW = THROTTLE_WINDOW
+    settings.SIGNIN_THROTTLE_ADDRESS_WINDOW = THROTTLE_WINDOW
 
 
 @pytest.fixture

@@ -1,12 +1,42 @@
-"""Queries on people."""
+"""Queries on people: the viewer and the directory."""
+
+from collections.abc import Iterable
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
+from strawberry import relay
 
 from graphql_schema.context import Info
+from graphql_schema.errors import BadUserInput
 from graphql_schema.relay import Connection
+from graphql_schema.users.ids import pk_of
 from graphql_schema.users.types import User
 from social import access
+from social.errors import DomainError
+from social.models import User as UserModel
+from social.models.users import fold
+
+QUERY_MAX_LENGTH = 200
+
+
+def directory_search(queryset: QuerySet[UserModel], query: str) -> QuerySet[UserModel]:
+    """Keep the users whose names contain every word of `query`, ignoring accents
+    and case ("gregoire PET" finds "Grégoire Petit").
+    """
+    for word in fold(query[:QUERY_MAX_LENGTH]).split():
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset
+
+
+def _filter_pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    """The primary key of an ID argument; an ID of another type is a bad input."""
+    if value is None:
+        return None
+    try:
+        return pk_of(value, type_name, field)
+    except DomainError as error:
+        raise BadUserInput(f"{field} is not the ID of a {type_name}.") from error
 
 
 @strawberry.type
@@ -16,8 +46,29 @@ class UserQueries:
         viewer = info.context.viewer
         return viewer if access.is_signed_in(viewer) else None
 
-    @strawberry_django.connection(Connection[User], description="The directory.")
-    def users(self, info: Info) -> list[User]:
-        return access.user_visible_to(info.context.viewer).order_by(
-            "display_name", "pk"
-        )
+    @strawberry_django.connection(
+        Connection[User],
+        description=(
+            "The directory: the people the viewer may see, by display name. "
+            "`query` matches names, ignoring accents and case (every word must "
+            "match); `departmentId` and `siteId` narrow it down. Administrators "
+            "also see deactivated people (`isActive: false`)."
+        ),
+    )
+    def users(
+        self,
+        info: Info,
+        query: str | None = None,
+        department_id: relay.GlobalID | None = None,
+        site_id: relay.GlobalID | None = None,
+    ) -> Iterable[UserModel]:
+        users = access.user_visible_to(info.context.viewer)
+        department_pk = _filter_pk(department_id, "Department", "departmentId")
+        if department_pk is not None:
+            users = users.filter(department_id=department_pk)
+        site_pk = _filter_pk(site_id, "Site", "siteId")
+        if site_pk is not None:
+            users = users.filter(site_id=site_pk)
+        if query:
+            users = directory_search(users, query)
+        return users.order_by("display_name", "pk")

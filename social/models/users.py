@@ -86,17 +86,21 @@ class User(AbstractUser):
     def is_org_admin(self) -> bool:
         return self.is_active and (self.role == Role.ADMIN or self.is_superuser)
 
+    def folded_names(self) -> str:
+        """The directory's search text: every name of the person, folded."""
+        return fold(
+            " ".join(
+                (self.display_name, self.first_name, self.last_name, self.username)
+            )
+        )
+
     def save(self, *args, **kwargs) -> None:
         """Fill the display name when blank and refresh the search text."""
         if not self.display_name:
             self.display_name = (
                 f"{self.first_name} {self.last_name}".strip() or self.username
             )
-        self.search_text = fold(
-            " ".join(
-                (self.display_name, self.first_name, self.last_name, self.username)
-            )
-        )
+        self.search_text = self.folded_names()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text", "display_name"}

@@ -18,7 +18,7 @@ from graphql_schema.management.commands.vendor_graphiql import (
     sri_sha384,
 )
 from graphql_schema.views import graphiql_assets
-from tests.conftest import require
+from tests.conftest import make_user, require
 
 try:  # The browser driver, from the dev extras; it never downloads a browser here.
     from playwright import sync_api
@@ -87,7 +87,7 @@ def test_graphiql_page_keeps_valid_integrity_attributes(client):
         assert sri_sha384(Path(finders.find(local))) == integrity[cdn_url], local
 
 
-def test_every_graphiql_asset_is_served_by_the_app(client):
+def test_every_graphiql_asset_is_served_by_the_app(client, db):
     """Every script and stylesheet of the page answers 200 from the app itself."""
     # given
     require_vendored()
@@ -128,29 +128,42 @@ def test_vendor_command_refuses_a_file_that_breaks_integrity(tmp_path):
         call_command("vendor_graphiql", node_modules=tmp_path)
 
 
-@pytest.mark.browser
-@pytest.mark.live_server
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("operation", "answer"), OPERATIONS)
-def test_graphiql_runs_operations_offline(live_server_url, tmp_path, operation, answer):
-    """In headless Chromium cut off from the internet, GraphiQL runs an operation."""
-    # given
+class OfflineGraphiQL:
+    """GraphiQL in headless Chromium that can reach nothing but the live server."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.offsite: list[str] = []
+        self.problems: list[str] = []
+
+    def open(self, operation: str) -> None:
+        self.page.goto(f"{self.base_url}/graphql/?q={quote(operation)}")
+
+    def run(self, operation: str | None = None) -> None:
+        """Run the editor's operation, after typing `operation` in it if given."""
+        if operation is not None:
+            self.page.evaluate(
+                "text => document.querySelector('.graphiql-query-editor .CodeMirror')"
+                ".CodeMirror.setValue(text)",
+                operation,
+            )
+        self.page.locator(".graphiql-execute-button").click()
+
+    def expect_result(self, text: str) -> None:
+        sync_api.expect(self.page.locator(".result-window")).to_contain_text(
+            text, timeout=BROWSER_TIMEOUT_MS
+        )
+
+
+@pytest.fixture
+def graphiql(live_server_url, tmp_path):
+    """A fresh offline browser on GraphiQL; fails the test on any off-site request."""
     require(
         os.path.exists(CHROMIUM), "Chromium not installed (apt-get install chromium)"
     )
     require(sync_api is not None, "playwright not installed (pip install -e '.[dev]')")
     require_vendored()
-    offsite: list[str] = []
-    problems: list[str] = []
-
-    def only_this_server(route) -> None:
-        """Let requests to the live server through and abort every other one."""
-        if route.request.url.startswith(f"{live_server_url}/"):
-            route.continue_()
-        else:
-            offsite.append(route.request.url)
-            route.abort("internetdisconnected")
-
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),  # a fresh --user-data-dir
@@ -172,30 +185,68 @@ def test_graphiql_runs_operations_offline(live_server_url, tmp_path, operation, 
         )
         try:
             browser.set_default_timeout(BROWSER_TIMEOUT_MS)
+            session = OfflineGraphiQL(browser.new_page(), live_server_url)
+
+            def only_this_server(route) -> None:
+                if route.request.url.startswith(f"{live_server_url}/"):
+                    route.continue_()
+                else:
+                    session.offsite.append(route.request.url)
+                    route.abort("internetdisconnected")
+
             browser.route("**/*", only_this_server)
-            page = browser.new_page()
-            page.on("pageerror", lambda error: problems.append(f"error: {error}"))
-            page.on(
+            session.page.on(
+                "pageerror", lambda error: session.problems.append(f"error: {error}")
+            )
+            session.page.on(
                 "requestfailed",
-                lambda request: problems.append(
+                lambda request: session.problems.append(
                     f"failed: {request.url} {request.failure}"
                 ),
             )
-            # when
-            page.goto(f"{live_server_url}/graphql/?q={quote(operation)}")
-            page.locator(".graphiql-execute-button").click()
-            # then
-            response = page.locator(".result-window")
-            sync_api.expect(response).to_contain_text(
-                answer, timeout=BROWSER_TIMEOUT_MS
-            )
-        except (sync_api.Error, AssertionError) as error:
-            raise AssertionError(
-                f"GraphiQL did not run the query: {error}\n"
-                f"off-site requests: {offsite}\nproblems: {problems}"
-            ) from error
+            yield session
         finally:
             browser.close()
+    assert session.offsite == [], (
+        f"GraphiQL asked for off-site resources: {session.offsite}"
+    )
+    assert session.problems == [], session.problems
 
-    assert offsite == [], f"GraphiQL asked for off-site resources: {offsite}"
-    assert problems == [], problems
+
+@pytest.mark.browser
+@pytest.mark.live_server
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("operation", "answer"), OPERATIONS)
+def test_graphiql_runs_operations_offline(graphiql, operation, answer):
+    """In headless Chromium cut off from the internet, GraphiQL runs an operation."""
+    graphiql.open(operation)
+    graphiql.run()
+    graphiql.expect_result(answer)
+
+
+@pytest.fixture
+def gregoire(transactional_db, settings):
+    """An agent, made before the browser starts (its event loop forbids the ORM),
+    with a password hash the live server knows (the suite's own is MD5)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    return make_user("gregoire.petit")
+
+
+@pytest.mark.browser
+@pytest.mark.live_server
+@pytest.mark.django_db(transaction=True)
+def test_signing_in_from_graphiql_then_querying_as_the_user(gregoire, graphiql):
+    """`login` in GraphiQL opens a session; the next query (same page, CSRF token
+    rotated by the sign-in) runs as the signed-in user."""
+    # given
+    graphiql.open(
+        'mutation { login(input: {identifier: "gregoire.petit", '
+        'password: "a-long-test-password"}) { user { username } errors { code } } }'
+    )
+    graphiql.run()
+    graphiql.expect_result('"username": "gregoire.petit"')
+    # when
+    graphiql.run("query { viewer { username } }")
+    # then
+    graphiql.expect_result('"viewer": {')
+    graphiql.expect_result('"username": "gregoire.petit"')

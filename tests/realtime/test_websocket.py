@@ -68,6 +68,15 @@ async def test_a_page_of_another_origin_cannot_open_the_socket(live_server_url):
     assert refused.value.response.status_code == 403
 
 
+async def test_a_page_of_the_same_host_on_another_port_cannot_open_it(live_server_url):
+    """Same host name, other port: another origin, refused."""
+    other = live_server_url.rsplit(":", 1)[0] + ":1"
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with connect(f"{live_server_url}/graphql/", origin=other):
+            pass
+    assert refused.value.response.status_code == 403
+
+
 async def test_a_page_of_an_allowed_host_opens_the_socket(live_server_url):
     """GraphiQL served by the app itself connects from its own origin."""
     async with connect(f"{live_server_url}/graphql/", origin=live_server_url) as ws:
@@ -110,3 +119,13 @@ async def test_limits_and_codes_apply_over_the_socket(live_server_url):
         operation = await ws.subscribe('{ users(after: "garbage") { totalCount } }')
         answer = await ws.receive()
         assert answer["payload"]["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_an_idle_socket_stays_open_and_answers(live_server_url):
+    """A socket quiet for longer than Redis' read timeouts still works (channel
+    layers block on Redis for 5 s at a time)."""
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        await ws.init()
+        await asyncio.sleep(7)
+        operation = await ws.subscribe("{ viewer { id } }")
+        assert (await ws.receive())["id"] == operation
