@@ -6,9 +6,22 @@ treated everywhere as if it did not exist.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from social.models import Department, Invitation, Site, User
+from social.models import (
+    Comment,
+    Department,
+    Group,
+    GroupRole,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    Post,
+    Role,
+    Site,
+    User,
+    Visibility,
+)
 
 Viewer = User | AnonymousUser
 
@@ -91,3 +104,141 @@ def can_manage_user(viewer: Viewer | None, user: User) -> bool:
     if not can_manage_users(viewer) or viewer.pk == user.pk:
         return False
     return viewer.is_superuser or not user.is_superuser
+
+
+# --- Groups and their content ----------------------------------------------------
+#
+# PUBLIC: every signed-in user sees the group and its content, and joins at once.
+# PRIVATE: every signed-in user sees the group (listed); its content is for its
+#   active members; joining is a request an admin of the group approves.
+# SECRET: only its active members know it exists, organisation admins included
+#   (they can act on a secret group's content only as members).
+# Organisation-wide posts (group null) are for every signed-in user.
+
+GROUP_MODERATOR_ROLES = (GroupRole.OWNER, GroupRole.ADMIN)
+
+
+def active_group_ids(viewer: Viewer | None) -> QuerySet:
+    """Ids of the groups the viewer is an active member of, as a subquery."""
+    return Membership.objects.filter(
+        user_id=viewer.pk, status=MembershipStatus.ACTIVE
+    ).values("group_id")
+
+
+def membership_of(viewer: Viewer | None, group: Group) -> Membership | None:
+    """The viewer's membership of `group` (active or pending), or None."""
+    if not is_signed_in(viewer):
+        return None
+    return Membership.objects.filter(user_id=viewer.pk, group_id=group.pk).first()
+
+
+def _is_active(membership: Membership | None) -> bool:
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
+
+
+def group_visible_to(viewer: Viewer | None) -> QuerySet[Group]:
+    """Public and private groups, and the secret groups the viewer is in."""
+    if not is_signed_in(viewer):
+        return Group.objects.none()
+    return Group.objects.filter(
+        ~Q(visibility=Visibility.SECRET) | Q(pk__in=active_group_ids(viewer))
+    )
+
+
+def group_content_visible_to(viewer: Viewer | None) -> QuerySet[Group]:
+    """Groups whose posts and members the viewer may read: public ones and the
+    viewer's own."""
+    if not is_signed_in(viewer):
+        return Group.objects.none()
+    return Group.objects.filter(
+        Q(visibility=Visibility.PUBLIC) | Q(pk__in=active_group_ids(viewer))
+    )
+
+
+def post_visible_to(viewer: Viewer | None) -> QuerySet[Post]:
+    """Organisation-wide posts and the posts of groups whose content is readable."""
+    if not is_signed_in(viewer):
+        return Post.objects.none()
+    return Post.objects.filter(
+        Q(group__isnull=True)
+        | Q(group__visibility=Visibility.PUBLIC)
+        | Q(group_id__in=active_group_ids(viewer))
+    )
+
+
+def comment_visible_to(viewer: Viewer | None) -> QuerySet[Comment]:
+    """Comments of the posts the viewer may read."""
+    if not is_signed_in(viewer):
+        return Comment.objects.none()
+    return Comment.objects.filter(post__in=post_visible_to(viewer))
+
+
+def can_read_group_content(
+    viewer: Viewer | None, group: Group, membership: Membership | None
+) -> bool:
+    """Whether the viewer reads the posts and members of `group`."""
+    if not is_signed_in(viewer):
+        return False
+    return group.visibility == Visibility.PUBLIC or _is_active(membership)
+
+
+def can_see_group(
+    viewer: Viewer | None, group: Group, membership: Membership | None
+) -> bool:
+    """Whether `group` exists for the viewer (a secret one only for its members)."""
+    if not is_signed_in(viewer):
+        return False
+    return group.visibility != Visibility.SECRET or _is_active(membership)
+
+
+def can_create_group(viewer: Viewer | None) -> bool:
+    """Every signed-in user may start a group (and owns it)."""
+    return is_signed_in(viewer)
+
+
+def can_moderate_group(viewer: Viewer | None, membership: Membership | None) -> bool:
+    """Owners and admins of a group manage it: settings, members, posts."""
+    return (
+        is_signed_in(viewer)
+        and _is_active(membership)
+        and membership.role in GROUP_MODERATOR_ROLES
+    )
+
+
+def can_post_in_group(viewer: Viewer | None, membership: Membership | None) -> bool:
+    """Active members post in their group."""
+    return is_signed_in(viewer) and _is_active(membership)
+
+
+def can_publish_org_wide(viewer: Viewer | None) -> bool:
+    """Communicators and organisation admins post to the whole organisation and
+    mark posts as announcements."""
+    return is_signed_in(viewer) and (
+        viewer.role in (Role.COMMUNICATOR, Role.ADMIN) or viewer.is_org_admin
+    )
+
+
+def can_edit_authored(viewer: Viewer | None, author_id: int) -> bool:
+    """Only its author edits a post or a comment."""
+    return is_signed_in(viewer) and viewer.pk == author_id
+
+
+def can_delete_content(
+    viewer: Viewer | None, author_id: int, group_membership: Membership | None
+) -> bool:
+    """A post or comment is deleted by its author, an admin of its group, or an
+    organisation admin (who must be able to see it in the first place)."""
+    return (
+        can_edit_authored(viewer, author_id)
+        or can_moderate_group(viewer, group_membership)
+        or is_org_admin(viewer)
+    )
+
+
+def can_pin_post(
+    viewer: Viewer | None, post: Post, group_membership: Membership | None
+) -> bool:
+    """Group admins pin in their group; communicators pin organisation-wide."""
+    if post.group_id is None:
+        return can_publish_org_wide(viewer)
+    return can_moderate_group(viewer, group_membership)

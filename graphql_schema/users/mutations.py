@@ -7,8 +7,8 @@ from strawberry import relay
 from graphql_schema.context import Info
 from graphql_schema.enums import Role
 from graphql_schema.errors import NotAuthenticated, UserError, user_errors
+from graphql_schema.ids import pk_of
 from graphql_schema.inputs import given
-from graphql_schema.users.ids import pk_of
 from graphql_schema.users.types import User
 from social.actions.users import (
     UNCHANGED,

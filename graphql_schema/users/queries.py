@@ -9,8 +9,8 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
+from graphql_schema.ids import pk_of
 from graphql_schema.relay import Connection
-from graphql_schema.users.ids import pk_of
 from graphql_schema.users.types import User
 from social import access
 from social.errors import DomainError

@@ -1,7 +1,33 @@
 """The models, one module per area, re-exported flat."""
 
 from social.models.auth import AccessToken, Invitation
+from social.models.groups import (
+    Group,
+    GroupKind,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    Visibility,
+)
 from social.models.org import Department, Site
+from social.models.posts import Comment, Post, Reaction, ReactionKind
 from social.models.users import Role, User
 
-__all__ = ["AccessToken", "Department", "Invitation", "Role", "Site", "User"]
+__all__ = [
+    "AccessToken",
+    "Comment",
+    "Department",
+    "Group",
+    "GroupKind",
+    "GroupRole",
+    "Invitation",
+    "Membership",
+    "MembershipStatus",
+    "Post",
+    "Reaction",
+    "ReactionKind",
+    "Role",
+    "Site",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,1 @@
+"""Composed reads (the feed, the directory, search), returning querysets."""

@@ -1,0 +1,34 @@
+"""The news feed: what the viewer reads, newest first, pinned posts on top."""
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from social import access
+from social.models import Group, Post
+
+FEED_ORDER = ("-pinned_first", "-created_at", "-pk")
+
+
+def _pinned_first(queryset: QuerySet[Post], pinned: Q) -> QuerySet[Post]:
+    # An annotation, so that keyset cursors carry it: a post pinned or unpinned
+    # between two pages moves, the others keep their place.
+    return queryset.annotate(
+        pinned_first=Case(
+            When(pinned, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    ).order_by(*FEED_ORDER)
+
+
+def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
+    """The organisation-wide posts and those of the viewer's groups; the pinned
+    organisation-wide posts (announcements) first, then newest first."""
+    posts = access.post_visible_to(viewer).filter(
+        Q(group__isnull=True) | Q(group_id__in=access.active_group_ids(viewer))
+    )
+    return _pinned_first(posts, Q(group__isnull=True, is_pinned=True))
+
+
+def group_posts(viewer: access.Viewer | None, group: Group) -> QuerySet[Post]:
+    """The posts of one group the viewer may read (none otherwise); the group's
+    pinned posts first, then newest first."""
+    posts = access.post_visible_to(viewer).filter(group=group)
+    return _pinned_first(posts, Q(is_pinned=True))
