@@ -7,6 +7,7 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graphql_schema.credentials import SocketCredentialsCheck
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.invitations.mutations import InvitationMutations
@@ -45,6 +46,7 @@ schema = strawberry.Schema(
     config=StrawberryConfig(relay_max_results=settings.GRAPHQL_PAGE_SIZE_MAX),
     extensions=[
         ErrorCodes,
+        SocketCredentialsCheck,
         *LIMIT_EXTENSIONS,
         DjangoOptimizerExtension,
     ],

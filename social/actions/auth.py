@@ -8,7 +8,6 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from social import access, throttle
@@ -84,33 +83,33 @@ def token_authenticate(*, secret: str) -> AccessToken | None:
 
 
 def _find_user(identifier: str) -> User | None:
-    """The user a username, phone number or email names (see identifier_key)."""
+    """The user an identifier names: an email (it has "@"), else a phone number
+    (however typed), else a username; names compare case-insensitively, under
+    the same folding as the throttle's key (social.throttle.identifier_key).
+
+    Usernames can be neither emails nor phone numbers (social.models.users), so
+    one identifier never names two people.
+    """
     text = identifier.strip()
     if not text:
         return None
-    query = Q(username__iexact=text)
+    folded = text.casefold()
+    if "@" in text:
+        candidates = User.objects.filter(email__iexact=text)
+        return next((u for u in candidates if u.email.casefold() == folded), None)
     try:
         phone = normalize_phone(text)
     except DomainError:
         phone = ""
     if phone:
-        query |= Q(phone=phone)
-    if "@" in text:
-        query |= Q(email__iexact=text)
-    candidates = list(User.objects.filter(query).order_by("pk")[:10])
-
-    # Usernames differing only in case may both exist: the exact one wins. A
-    # username wins over another user's phone or email.
-    def rank(user: User) -> int:
-        if user.username == text:
-            return 0
-        if user.username.casefold() == text.casefold():
-            return 1
-        if phone and user.phone == phone:
-            return 2
-        return 3
-
-    return min(candidates, key=rank, default=None)
+        return User.objects.filter(phone=phone).first()
+    candidates = [
+        user
+        for user in User.objects.filter(username__iexact=text).order_by("pk")[:10]
+        if user.username.casefold() == folded
+    ]
+    # Usernames differing only in case may predate the constraint: exact wins.
+    return min(candidates, key=lambda user: user.username != text, default=None)
 
 
 def user_sign_in(
@@ -131,8 +130,9 @@ def user_sign_in(
     """
     attempt = throttle.sign_in_attempt(identifier=identifier, address=client_address)
     user = _find_user(identifier)
-    if user is None:
-        # Hash anyway: an unknown identifier takes as long as a wrong password.
+    if user is None or not user.has_usable_password():
+        # Hash anyway: an unknown identifier, or an account without a password,
+        # takes as long as a wrong password.
         make_password(password)
         raise DomainError(ErrorCode.INVALID, SIGN_IN_REFUSED)
     if not user.check_password(password) or not user.is_active:

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -642,7 +641,7 @@ def _new_user(invitation: Invitation, username: str, password: str) -> User:
     errors: list[DomainError] = []
     try:
         check_text(username, field="username", max_length=USERNAME_MAX_LENGTH)
-        UnicodeUsernameValidator()(username)
+        User.username_validator(username)
         if User.objects.filter(username__iexact=username).exists():
             errors.append(
                 DomainError(
@@ -651,13 +650,9 @@ def _new_user(invitation: Invitation, username: str, password: str) -> User:
             )
     except DomainError as error:
         errors.append(error)
-    except ValidationError:
+    except ValidationError as error:
         errors.append(
-            DomainError(
-                ErrorCode.INVALID,
-                "A username has letters, digits and @ . + - _ only.",
-                "username",
-            )
+            DomainError(ErrorCode.INVALID, " ".join(error.messages), "username")
         )
     # A contact taken since the invitation was made (e.g. by an account made in
     # the Django admin) is left out rather than blocking the agent at the door.

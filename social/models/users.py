@@ -1,8 +1,11 @@
 """People."""
 
+import re
 import unicodedata
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -33,8 +36,37 @@ class ParvisUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+class UsernameValidator(UnicodeUsernameValidator):
+    """Letters, digits and . + - _ only, and never the shape of a phone number.
+
+    Sign-in takes a username, a phone number or an email in one field: a username
+    that looked like someone's email or phone would capture their sign-in.
+    """
+
+    regex = r"^[\w.+-]+\Z"
+    message = "A username has letters, digits and . + - _ only."
+
+    def __call__(self, value: str) -> None:
+        super().__call__(value)
+        digits = re.sub(r"[\s.+()/-]", "", value)
+        if digits.isdigit() and len(digits) >= 6:
+            raise ValidationError(
+                "A username cannot be a phone number.", code="invalid"
+            )
+
+
 class User(AbstractUser):
     """An agent of the organisation; email and phone are optional."""
+
+    username_validator = UsernameValidator()
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters at most: letters, digits and . + - _ only.",
+        validators=[username_validator],
+        error_messages={"unique": "A user with that username already exists."},
+    )
 
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
     job_title = models.CharField(max_length=150, blank=True)
@@ -66,6 +98,7 @@ class User(AbstractUser):
     class Meta:
         ordering = ("display_name", "username")
         constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),

@@ -1,7 +1,8 @@
 """Signing in, bearer tokens, signing out and changing password, over HTTP."""
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -490,3 +491,46 @@ class TestThrottling:
         # then
         assert code_of(sprayer) == "RATE_LIMITED"
         assert other["data"]["login"]["errors"] == []
+
+
+class TestIdentifiersNameOnePerson:
+    """A username can be neither an email nor a phone number, so one identifier
+    never names two people, and look-alike spellings name nobody."""
+
+    @pytest.mark.parametrize("username", ["jean@mairie.example", "06 12 34 56 78"])
+    def test_a_username_shaped_like_an_email_or_a_phone_is_refused(self, username):
+        with pytest.raises(ValidationError):
+            User.username_validator(username)
+
+    def test_an_email_signs_in_its_owner_only(self, anonymous, db):
+        # given
+        owner = make_user("jean.dupont", email="jean@mairie.example")
+        # when
+        body = login(anonymous, "JEAN@mairie.example")
+        # then
+        assert body["data"]["login"]["user"]["username"] == owner.username
+
+    def test_a_unicode_case_variant_names_nobody(self, anonymous, db):
+        """'adm\\u0131n' (a dotless i) is not 'admin': it names no account."""
+        make_user("admin")
+        body = login(anonymous, "adm\u0131n")
+        assert body["data"]["login"]["errors"][0]["code"] == "INVALID"
+
+    def test_an_account_without_a_password_is_refused_like_an_unknown_one(
+        self, anonymous, db
+    ):
+        # given
+        user = make_user("sans.mot")
+        user.set_unusable_password()
+        user.save()
+        # when
+        body = login(anonymous, "sans.mot", password="")
+        # then
+        [error] = body["data"]["login"]["errors"]
+        assert (error["field"], error["code"]) == (None, "INVALID")
+        assert body["data"]["login"]["token"] is None
+
+    def test_usernames_are_unique_whatever_their_case(self, db):
+        make_user("Jean")
+        with pytest.raises(IntegrityError):
+            make_user("jean")

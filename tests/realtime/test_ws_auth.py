@@ -5,14 +5,19 @@ The data is set up in sync fixtures, on the test's own database connection: an
 async test's thread pool would keep a connection of its own open.
 """
 
+import asyncio
+import json
+import urllib.request
+
 import pytest
 import websockets
 from django.conf import settings
 from django.test import Client
+from websockets.exceptions import ConnectionClosed
 
 from social.actions.auth import token_issue, token_revoke_all
-from social.models import User
-from tests.conftest import make_user
+from social.models import Role, User
+from tests.conftest import gid, make_user
 from tests.realtime.client import connect
 
 pytestmark = [pytest.mark.live_server, pytest.mark.django_db(transaction=True)]
@@ -146,3 +151,77 @@ async def test_a_token_from_login_over_http_opens_a_socket(
         # then
         assert ack["type"] == "connection_ack"
         assert await viewer_over(ws) == {"username": "agathe"}
+
+
+async def http_graphql(base_url: str, query: str, variables: dict, token: str) -> dict:
+    """POST an operation to the live server with a bearer token, as a phone does."""
+
+    def post() -> dict:
+        request = urllib.request.Request(  # noqa: S310 - the live test server
+            f"{base_url}/graphql/",
+            data=json.dumps({"query": query, "variables": variables}).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {token}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return json.loads(answer.read())
+
+    return await asyncio.to_thread(post)
+
+
+async def closed_before_any_answer(ws) -> ConnectionClosed:
+    """Read until the server closes the socket; no operation may answer with data."""
+    while True:
+        try:
+            message = await ws.receive()
+        except ConnectionClosed as closed:
+            return closed
+        assert message["type"] == "complete", message
+
+
+@pytest.fixture
+def admin_token(db) -> str:
+    return token_issue(user=make_user("adele", role=Role.ADMIN))
+
+
+async def test_logging_out_closes_an_open_socket_of_that_token(live_server_url, token):
+    """A socket opened before `logout` stops at its next operation (4403)."""
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        await ws.init({"authorization": f"Bearer {token}"})
+        assert await viewer_over(ws) == {"username": "agathe"}
+        # when the phone signs out from another connection
+        body = await http_graphql(
+            live_server_url,
+            "mutation { logout(input: {}) { errors { code } } }",
+            {},
+            token,
+        )
+        assert body["data"]["logout"]["errors"] == []
+        # then
+        await ws.subscribe(VIEWER)
+        closed = await closed_before_any_answer(ws)
+    assert closed.rcvd.code == 4403
+
+
+async def test_deactivating_a_user_closes_their_open_socket(
+    live_server_url, token, agathe, admin_token
+):
+    """An admin deactivates the agent: the agent's open socket is closed (4403)."""
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        await ws.init({"authorization": f"Bearer {token}"})
+        assert await viewer_over(ws) == {"username": "agathe"}
+        # when
+        body = await http_graphql(
+            live_server_url,
+            "mutation($id: ID!) { deactivateUser(input: {userId: $id}) "
+            "{ errors { code } } }",
+            {"id": gid(agathe)},
+            admin_token,
+        )
+        assert body["data"]["deactivateUser"]["errors"] == []
+        # then
+        await ws.subscribe(VIEWER)
+        closed = await closed_before_any_answer(ws)
+    assert closed.rcvd.code == 4403

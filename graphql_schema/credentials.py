@@ -1,0 +1,38 @@
+"""Credentials re-checked on long-lived sockets."""
+
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+from strawberry.extensions import SchemaExtension
+
+from graphql_schema.context import Context
+from social.models import AccessToken, User
+
+
+def _still_signed_in(context: Context) -> bool:
+    """Whether the socket's token is live and its user still active."""
+    if context.token is not None:
+        return AccessToken.objects.filter(
+            pk=context.token.pk, revoked_at__isnull=True, user__is_active=True
+        ).exists()
+    return User.objects.filter(pk=context.viewer.pk, is_active=True).exists()
+
+
+class SocketCredentialsCheck(SchemaExtension):
+    """Re-check a socket's credentials before each of its operations.
+
+    A socket's viewer is settled once, at connection; a token revoked (logout,
+    password change) or a user deactivated since then must not keep reading. Such
+    a socket is closed with 4403 and the operation runs as anonymous.
+    """
+
+    async def on_operation(self):
+        context = self.execution_context.context
+        if (
+            not context.is_http
+            and context.is_signed_in
+            and not await database_sync_to_async(_still_signed_in)(context)
+        ):
+            context.viewer = AnonymousUser()
+            context.token = None
+            await context.request.close(code=4403)
+        yield
