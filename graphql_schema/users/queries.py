@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 import strawberry
 import strawberry_django
-from django.db.models import QuerySet
 from strawberry import relay
 
 from graphql_schema.context import Info
@@ -15,18 +14,7 @@ from graphql_schema.users.types import User
 from social import access
 from social.errors import DomainError
 from social.models import User as UserModel
-from social.models.users import fold
-
-QUERY_MAX_LENGTH = 200
-
-
-def directory_search(queryset: QuerySet[UserModel], query: str) -> QuerySet[UserModel]:
-    """Keep the users whose names contain every word of `query`, ignoring accents
-    and case ("gregoire PET" finds "Grégoire Petit").
-    """
-    for word in fold(query[:QUERY_MAX_LENGTH]).split():
-        queryset = queryset.filter(search_text__contains=word)
-    return queryset
+from social.selectors.directory import directory_search
 
 
 def _filter_pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
