@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from django.contrib.auth.models import AnonymousUser
@@ -11,6 +11,9 @@ from django.http import HttpRequest
 from project.middleware import new_request_id
 from social import access, throttle
 from social.models import AccessToken, User
+
+if TYPE_CHECKING:
+    from graphql_schema.posts.loaders import Loaders
 
 _BEARER = re.compile(r"Bearer(?:\s+(?P<secret>\S*))?\s*", re.IGNORECASE)
 
@@ -45,6 +48,16 @@ class Context:
     token: AccessToken | None = None
     # The socket's `connection_init` payload (set by Strawberry), None over HTTP.
     connection_params: dict | None = None
+    _loaders: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def loaders(self) -> "Loaders":
+        """The dataloaders of this context, made on first use."""
+        if self._loaders is None:
+            from graphql_schema.posts.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
 
     @property
     def is_signed_in(self) -> bool:

@@ -54,7 +54,10 @@ async def perform(action: Callable[..., T], /, **kwargs) -> tuple[T | None, list
     """Run a domain action off the event loop: (its result, []) on success, or
     (None, the payload errors) when it refuses.
 
-    The one way a mutation resolver calls `social.actions`.
+    The one way a mutation resolver calls `social.actions`. Convert input IDs
+    (graphql_schema.ids.pk_of) inside what `perform` runs, e.g.
+    `perform(lambda: post_update(actor=viewer, post_id=pk_of(...), body=...))`, so
+    that a wrong ID is a payload error like any other refusal.
     """
     try:
         return await sync_to_async(action)(**kwargs), []

@@ -9,17 +9,21 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graphql_schema.credentials import SocketCredentialsCheck
 from graphql_schema.errors import ErrorCodes
+from graphql_schema.groups.mutations import GroupMutations
+from graphql_schema.groups.queries import GroupQueries
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.invitations.mutations import InvitationMutations
 from graphql_schema.limits import LIMIT_EXTENSIONS
 from graphql_schema.org.queries import OrgQueries
+from graphql_schema.posts.mutations import PostMutations
+from graphql_schema.posts.queries import PostQueries
 from graphql_schema.system.subscriptions import SystemSubscriptions
 from graphql_schema.users.mutations import UserMutations
 from graphql_schema.users.queries import UserQueries
 
 
 @strawberry.type
-class Query(UserQueries, OrgQueries):
+class Query(UserQueries, OrgQueries, GroupQueries, PostQueries):
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global ID; null if the viewer may not see it."
     )
@@ -30,7 +34,13 @@ class Query(UserQueries, OrgQueries):
 
 
 @strawberry.type
-class Mutation(UserMutations, IdentityMutations, InvitationMutations):
+class Mutation(
+    UserMutations,
+    IdentityMutations,
+    InvitationMutations,
+    GroupMutations,
+    PostMutations,
+):
     pass
 
 

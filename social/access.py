@@ -242,3 +242,93 @@ def can_pin_post(
     if post.group_id is None:
         return can_publish_org_wide(viewer)
     return can_moderate_group(viewer, group_membership)
+
+
+# --- Taking part: comments and reactions (posts area) ----------------------------
+#
+# Whoever may read a post may comment on it and react to it and to its comments:
+# the readers of a PUBLIC group need not join it first, and organisation-wide posts
+# are open to everyone signed in. Narrow these two down to restrict it to members.
+
+
+def posts_open_to_comments(viewer: Viewer | None) -> QuerySet[Post]:
+    """Posts the viewer may comment on and react to: every post they may read."""
+    return post_visible_to(viewer)
+
+
+def comments_open_to_reactions(viewer: Viewer | None) -> QuerySet[Comment]:
+    """Comments the viewer may react to: those of the posts open to them."""
+    if not is_signed_in(viewer):
+        return Comment.objects.none()
+    return Comment.objects.filter(post__in=posts_open_to_comments(viewer))
+
+
+# --- Group membership (issue 4, groups) --------------------------------------------
+#
+# Owners and admins of a group moderate it; organisation admins have no power over
+# a group they are not a moderator of (they delete content through
+# `can_delete_content`, nothing more). Memberships of deactivated accounts are
+# hidden everywhere and count for nothing.
+
+
+def moderated_group_ids(viewer: Viewer | None) -> QuerySet:
+    """Ids of the groups the viewer owns or administers, as a subquery."""
+    return Membership.objects.filter(
+        user_id=viewer.pk,
+        status=MembershipStatus.ACTIVE,
+        role__in=GROUP_MODERATOR_ROLES,
+    ).values("group_id")
+
+
+def membership_visible_to(viewer: Viewer | None) -> QuerySet[Membership]:
+    """The members of the groups whose content the viewer reads, the pending
+    requests of the groups they moderate, and their own pending requests."""
+    if not is_signed_in(viewer):
+        return Membership.objects.none()
+    return Membership.objects.filter(
+        Q(
+            status=MembershipStatus.ACTIVE,
+            group__in=group_content_visible_to(viewer),
+        )
+        | Q(status=MembershipStatus.PENDING, group_id__in=moderated_group_ids(viewer))
+        | Q(
+            status=MembershipStatus.PENDING,
+            user_id=viewer.pk,
+            group__in=group_visible_to(viewer),
+        ),
+        user__is_active=True,
+    )
+
+
+def can_join_group(
+    viewer: Viewer | None, group: Group, membership: Membership | None
+) -> bool:
+    """Public and private groups are joined (private ones on approval); a secret
+    group is only joined when a moderator adds you."""
+    return (
+        can_see_group(viewer, group, membership)
+        and group.visibility != Visibility.SECRET
+    )
+
+
+def can_remove_group_member(
+    viewer: Viewer | None, membership: Membership | None, target: Membership
+) -> bool:
+    """Moderators remove members; only an owner removes an owner."""
+    if not can_moderate_group(viewer, membership):
+        return False
+    return target.role != GroupRole.OWNER or membership.role == GroupRole.OWNER
+
+
+def can_set_group_role(
+    viewer: Viewer | None,
+    membership: Membership | None,
+    target: Membership,
+    role: str,
+) -> bool:
+    """Moderators make members admins and back; only owners make or unmake owners."""
+    if not can_moderate_group(viewer, membership):
+        return False
+    if GroupRole.OWNER in (role, target.role):
+        return membership.role == GroupRole.OWNER
+    return True

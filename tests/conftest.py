@@ -34,6 +34,21 @@ def pytest_report_header(config) -> str:
     )
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Leave out `postgres` tests on another database: they test PostgreSQL's own
+    behaviour (row locks). `.ci/run` runs them in its PostgreSQL pass."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(
+            items=[item for item in items if item.get_closest_marker("postgres")]
+        )
+        items[:] = kept
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     """In CI, a skipped test is a failure: every service is there to run it."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -8,10 +8,10 @@ from django.contrib.auth import update_session_auth_hash
 
 from graphql_schema.context import Context, Info
 from graphql_schema.errors import (
-    NotAuthenticated,
     UserError,
+    perform,
     rate_limited,
-    user_errors,
+    signed_in_viewer,
 )
 from graphql_schema.inputs import given
 from graphql_schema.users.types import User
@@ -21,7 +21,6 @@ from social.actions.auth import (
     user_change_password,
     user_sign_in,
 )
-from social.errors import DomainError, DomainErrors
 from social.throttle import Throttled
 
 
@@ -106,7 +105,8 @@ class IdentityMutations:
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         context = info.context
         try:
-            user, token = await sync_to_async(user_sign_in)(
+            signed_in, errors = await perform(
+                user_sign_in,
                 identifier=input.identifier,
                 password=input.password,
                 client_address=context.client_address,
@@ -115,8 +115,9 @@ class IdentityMutations:
             )
         except Throttled as throttled:
             raise rate_limited(context, throttled) from throttled
-        except (DomainError, DomainErrors) as error:
-            return LoginPayload(token=None, user=None, errors=user_errors(error))
+        if errors:
+            return LoginPayload(token=None, user=None, errors=errors)
+        user, token = signed_in
         if context.is_http:
             # GraphiQL and other browser pages ride on the session cookie.
             await sync_to_async(session_login)(context.request, user)
@@ -132,14 +133,11 @@ class IdentityMutations:
         )
     )
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
-        context = info.context
-        if not context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            await sync_to_async(_sign_out)(context, bool(given(input.all_devices)))
-        except (DomainError, DomainErrors) as error:
-            return LogoutPayload(errors=user_errors(error))
-        return LogoutPayload(errors=[])
+        signed_in_viewer(info)
+        _, errors = await perform(
+            _sign_out, context=info.context, all_devices=bool(given(input.all_devices))
+        )
+        return LogoutPayload(errors=errors)
 
     @strawberry.mutation(
         description=(
@@ -150,18 +148,17 @@ class IdentityMutations:
     async def change_password(
         self, info: Info, input: ChangePasswordInput
     ) -> ChangePasswordPayload:
+        viewer = signed_in_viewer(info)
         context = info.context
-        if not context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            user = await sync_to_async(user_change_password)(
-                actor=context.viewer,
-                current_password=input.current_password,
-                new_password=input.new_password,
-                keep_token=context.token,
-            )
-        except (DomainError, DomainErrors) as error:
-            return ChangePasswordPayload(user=None, errors=user_errors(error))
+        user, errors = await perform(
+            user_change_password,
+            actor=viewer,
+            current_password=input.current_password,
+            new_password=input.new_password,
+            keep_token=context.token,
+        )
+        if errors:
+            return ChangePasswordPayload(user=None, errors=errors)
         if context.is_http and context.token is None:
             # Keep the session that made the change: its hash follows the password.
             await sync_to_async(_keep_session)(context.request, user)

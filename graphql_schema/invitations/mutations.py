@@ -8,11 +8,12 @@ from strawberry import relay
 from graphql_schema.context import Info
 from graphql_schema.enums import Role
 from graphql_schema.errors import (
-    NotAuthenticated,
     UserError,
+    perform,
     rate_limited,
-    user_errors,
+    signed_in_viewer,
 )
+from graphql_schema.ids import pk_of
 from graphql_schema.inputs import given
 from graphql_schema.invitations.types import Invitation, with_code
 from graphql_schema.users.types import User
@@ -24,7 +25,7 @@ from social.actions.invitations import (
     invitation_create,
     invitation_create_many,
 )
-from social.errors import DomainError, DomainErrors
+from social.errors import DomainError
 from social.throttle import Throttled
 
 
@@ -91,7 +92,8 @@ class AcceptInvitationPayload:
 
 
 # Never a primary key: the ID of another type becomes NOT_FOUND in the action, after
-# its permission check and together with the other errors.
+# its permission check and together with the other errors (so not `pk_of`'s error,
+# which would come alone, before the check, and name no input index).
 _NO_SUCH_PK = 0
 
 
@@ -100,9 +102,10 @@ def _pk(global_id: relay.GlobalID | None, type_name: str) -> int | None:
     value = given(global_id)
     if value is None:
         return None
-    if value.type_name != type_name or not value.node_id.isdigit():
+    try:
+        return pk_of(value, type_name, type_name)
+    except DomainError:
         return _NO_SUCH_PK
-    return int(value.node_id)
 
 
 def _draft(data: CreateInvitationInput) -> InvitationDraft:
@@ -137,14 +140,12 @@ class InvitationMutations:
     async def create_invitation(
         self, info: Info, input: CreateInvitationInput
     ) -> CreateInvitationPayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            issued = await sync_to_async(invitation_create)(
-                actor=info.context.viewer, draft=_draft(input)
-            )
-        except (DomainError, DomainErrors) as error:
-            return CreateInvitationPayload(invitation=None, errors=user_errors(error))
+        viewer = signed_in_viewer(info)
+        issued, errors = await perform(
+            invitation_create, actor=viewer, draft=_draft(input)
+        )
+        if errors:
+            return CreateInvitationPayload(invitation=None, errors=errors)
         return CreateInvitationPayload(invitation=_shown(issued), errors=[])
 
     @strawberry.mutation(
@@ -155,15 +156,14 @@ class InvitationMutations:
     async def create_invitations(
         self, info: Info, input: CreateInvitationsInput
     ) -> CreateInvitationsPayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            drafts = [_draft(data) for data in input.invitations]
-            issued = await sync_to_async(invitation_create_many)(
-                actor=info.context.viewer, drafts=drafts
-            )
-        except (DomainError, DomainErrors) as error:
-            return CreateInvitationsPayload(invitations=[], errors=user_errors(error))
+        viewer = signed_in_viewer(info)
+        issued, errors = await perform(
+            invitation_create_many,
+            actor=viewer,
+            drafts=[_draft(data) for data in input.invitations],
+        )
+        if errors:
+            return CreateInvitationsPayload(invitations=[], errors=errors)
         return CreateInvitationsPayload(
             invitations=[_shown(item) for item in issued], errors=[]
         )
@@ -180,7 +180,8 @@ class InvitationMutations:
     ) -> AcceptInvitationPayload:
         context = info.context
         try:
-            accepted = await sync_to_async(invitation_accept)(
+            accepted, errors = await perform(
+                invitation_accept,
                 code=input.code,
                 username=input.username,
                 password=input.password,
@@ -189,10 +190,8 @@ class InvitationMutations:
             )
         except Throttled as throttled:
             raise rate_limited(context, throttled) from throttled
-        except (DomainError, DomainErrors) as error:
-            return AcceptInvitationPayload(
-                token=None, user=None, errors=user_errors(error)
-            )
+        if errors:
+            return AcceptInvitationPayload(token=None, user=None, errors=errors)
         if context.is_http:
             # As `login` does: GraphiQL and other browser pages use the session.
             await sync_to_async(session_login)(context.request, accepted.user)

@@ -1,12 +1,14 @@
 """Mutations on people: the own profile, and administration."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import strawberry
-from asgiref.sync import sync_to_async
 from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.enums import Role
-from graphql_schema.errors import NotAuthenticated, UserError, user_errors
+from graphql_schema.errors import UserError, perform, signed_in_viewer
 from graphql_schema.ids import pk_of
 from graphql_schema.inputs import given
 from graphql_schema.users.types import User
@@ -17,7 +19,8 @@ from social.actions.users import (
     user_set_role,
     user_update_profile,
 )
-from social.errors import DomainError, DomainErrors
+
+T = TypeVar("T")
 
 
 @strawberry.input(
@@ -84,7 +87,7 @@ def _optional_pk(value: relay.GlobalID | None, type_name: str, field: str):
     return pk_of(value, type_name, field)
 
 
-def _update_profile(actor, input: UpdateProfileInput):
+def _update_profile(*, actor, input: UpdateProfileInput):
     return user_update_profile(
         actor=actor,
         display_name=given(input.display_name),
@@ -98,6 +101,16 @@ def _update_profile(actor, input: UpdateProfileInput):
     )
 
 
+def _on_user(action: Callable[..., T]) -> Callable[..., T]:
+    """`action`, taking the global ID of its user; `perform` runs the conversion,
+    so a wrong ID becomes a payload error like any refusal of the action."""
+
+    def call(*, user_id: relay.GlobalID, **kwargs) -> T:
+        return action(user_id=pk_of(user_id, "User", "userId"), **kwargs)
+
+    return call
+
+
 @strawberry.type
 class UserMutations:
     @strawberry.mutation(
@@ -106,13 +119,9 @@ class UserMutations:
     async def update_profile(
         self, info: Info, input: UpdateProfileInput
     ) -> UpdateProfilePayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            user = await sync_to_async(_update_profile)(info.context.viewer, input)
-        except (DomainError, DomainErrors) as error:
-            return UpdateProfilePayload(user=None, errors=user_errors(error))
-        return UpdateProfilePayload(user=user, errors=[])
+        viewer = signed_in_viewer(info)
+        user, errors = await perform(_update_profile, actor=viewer, input=input)
+        return UpdateProfilePayload(user=user, errors=errors)
 
     @strawberry.mutation(
         description="Deactivate a user and sign them out of every device at once "
@@ -121,16 +130,11 @@ class UserMutations:
     async def deactivate_user(
         self, info: Info, input: DeactivateUserInput
     ) -> DeactivateUserPayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            user = await sync_to_async(user_deactivate)(
-                actor=info.context.viewer,
-                user_id=pk_of(input.user_id, "User", "userId"),
-            )
-        except (DomainError, DomainErrors) as error:
-            return DeactivateUserPayload(user=None, errors=user_errors(error))
-        return DeactivateUserPayload(user=user, errors=[])
+        viewer = signed_in_viewer(info)
+        user, errors = await perform(
+            _on_user(user_deactivate), actor=viewer, user_id=input.user_id
+        )
+        return DeactivateUserPayload(user=user, errors=errors)
 
     @strawberry.mutation(
         description="Reactivate a deactivated user (administrators only); they "
@@ -139,16 +143,11 @@ class UserMutations:
     async def reactivate_user(
         self, info: Info, input: ReactivateUserInput
     ) -> ReactivateUserPayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            user = await sync_to_async(user_reactivate)(
-                actor=info.context.viewer,
-                user_id=pk_of(input.user_id, "User", "userId"),
-            )
-        except (DomainError, DomainErrors) as error:
-            return ReactivateUserPayload(user=None, errors=user_errors(error))
-        return ReactivateUserPayload(user=user, errors=[])
+        viewer = signed_in_viewer(info)
+        user, errors = await perform(
+            _on_user(user_reactivate), actor=viewer, user_id=input.user_id
+        )
+        return ReactivateUserPayload(user=user, errors=errors)
 
     @strawberry.mutation(
         description="Give a user an organisation-wide role (administrators only; "
@@ -157,14 +156,11 @@ class UserMutations:
     async def set_user_role(
         self, info: Info, input: SetUserRoleInput
     ) -> SetUserRolePayload:
-        if not info.context.is_signed_in:
-            raise NotAuthenticated
-        try:
-            user = await sync_to_async(user_set_role)(
-                actor=info.context.viewer,
-                user_id=pk_of(input.user_id, "User", "userId"),
-                role=input.role,
-            )
-        except (DomainError, DomainErrors) as error:
-            return SetUserRolePayload(user=None, errors=user_errors(error))
-        return SetUserRolePayload(user=user, errors=[])
+        viewer = signed_in_viewer(info)
+        user, errors = await perform(
+            _on_user(user_set_role),
+            actor=viewer,
+            user_id=input.user_id,
+            role=input.role,
+        )
+        return SetUserRolePayload(user=user, errors=errors)

@@ -1,13 +1,33 @@
 """Management commands: the demo town hall (`seed_demo`) and `createsuperuser`."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from social import access
 from social.management.commands.seed_demo import DEMO_PASSWORD, SERVICES, SITES
-from social.models import Department, Role, Site, User
+from social.markdown import render_markdown
+from social.models import (
+    Comment,
+    Department,
+    Group,
+    GroupKind,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    Post,
+    Reaction,
+    Role,
+    Site,
+    User,
+    Visibility,
+)
+
+SEEDED_MODELS = (User, Department, Site, Group, Membership, Post, Comment, Reaction)
 
 
 def seed() -> str:
@@ -44,23 +64,20 @@ class TestSeedDemo:
         assert User.objects.exclude(email="").exists()
 
     def test_running_it_again_creates_nothing(self):
-        """Idempotent: a second run adds no user, department or site."""
+        """Idempotent: a second run adds no user, department, site, group,
+        membership, post, comment or reaction."""
         # given
         seed()
-        counts = (
-            User.objects.count(),
-            Department.objects.count(),
-            Site.objects.count(),
-        )
+        counts = [model.objects.count() for model in SEEDED_MODELS]
         # when
         output = seed()
         # then
         assert "0 account(s) created" in output
-        assert counts == (
-            User.objects.count(),
-            Department.objects.count(),
-            Site.objects.count(),
+        assert (
+            "0 group(s), 0 membership(s), 0 post(s), 0 comment(s), 0 reaction(s) "
+            "created" in output
         )
+        assert counts == [model.objects.count() for model in SEEDED_MODELS]
 
     def test_every_run_builds_the_same_people(self):
         """Deterministic: the same names on every database."""
@@ -115,6 +132,246 @@ class TestSeedDemo:
         seed()
         # then
         assert User.objects.get(username="gregoire.petit").phone == ""
+
+
+def active_memberships() -> dict[tuple[int, int], Membership]:
+    """Every membership, keyed on (user id, group id)."""
+    return {(m.user_id, m.group_id): m for m in Membership.objects.all()}
+
+
+@pytest.mark.django_db
+class TestSeedDemoContent:
+    @pytest.mark.parametrize(
+        ("slug", "name", "kind", "visibility"),
+        [
+            (
+                "la-machine-a-cafe",
+                "La Machine à café",
+                GroupKind.SOCIAL,
+                Visibility.PUBLIC,
+            ),
+            (
+                "la-mairie-dans-la-marmite",
+                "La Mairie dans la marmite",
+                GroupKind.SOCIAL,
+                Visibility.PUBLIC,
+            ),
+            (
+                "un-jour-une-fleur",
+                "Un jour, une fleur",
+                GroupKind.SOCIAL,
+                Visibility.PUBLIC,
+            ),
+            ("lettre-interne", "Lettre interne", GroupKind.TOPIC, Visibility.PUBLIC),
+            (
+                "fete-du-personnel",
+                "Fête du personnel",
+                GroupKind.PROJECT,
+                Visibility.PRIVATE,
+            ),
+            (
+                "comite-de-direction",
+                "Comité de direction",
+                GroupKind.TOPIC,
+                Visibility.SECRET,
+            ),
+        ],
+    )
+    def test_it_builds_the_named_groups(self, slug, name, kind, visibility):
+        """The town hall's groups exist with their kind and visibility, and posts."""
+        # when
+        seed()
+        # then
+        group = Group.objects.get(slug=slug)
+        assert (group.name, group.kind, group.visibility) == (name, kind, visibility)
+        assert group.posts.exists()
+
+    def test_every_department_has_a_private_group_of_its_people(self):
+        """One DEPARTMENT group per department, its agents as members, its head
+        as the one owner."""
+        # when
+        seed()
+        # then
+        for department in Department.objects.all():
+            group = Group.objects.get(kind=GroupKind.DEPARTMENT, department=department)
+            assert group.visibility == Visibility.PRIVATE
+            members = set(
+                group.memberships.filter(status=MembershipStatus.ACTIVE).values_list(
+                    "user_id", flat=True
+                )
+            )
+            assert members == set(department.members.values_list("pk", flat=True))
+            owner = group.memberships.get(role=GroupRole.OWNER).user
+            assert owner.department == department
+        assert Group.objects.filter(kind=GroupKind.DEPARTMENT).count() == len(SERVICES)
+
+    def test_every_group_has_one_owner_and_pending_requests_are_private(self):
+        """Each group has exactly one active owner; requests wait in private groups."""
+        seed()
+        for group in Group.objects.all():
+            owners = group.memberships.filter(role=GroupRole.OWNER)
+            assert [o.status for o in owners] == [MembershipStatus.ACTIVE]
+        pending = Membership.objects.filter(status=MembershipStatus.PENDING)
+        assert pending.exists()
+        assert set(pending.values_list("group__visibility", flat=True)) == {
+            Visibility.PRIVATE
+        }
+
+    def test_the_secret_group_has_a_few_members_including_admin(self):
+        """The secret group has members, the organisation admin among them, and
+        not the demo agent."""
+        seed()
+        secret = Group.objects.get(visibility=Visibility.SECRET)
+        members = set(secret.memberships.values_list("user__username", flat=True))
+        assert 3 <= len(members) <= 10
+        assert "admin" in members
+        assert "gregoire.petit" not in members
+
+    def test_memberships_spread_over_the_agents(self):
+        """Most agents are in a group besides their department's; the public
+        groups have tens of members each."""
+        seed()
+        social = Membership.objects.exclude(group__kind=GroupKind.DEPARTMENT)
+        in_social = social.values("user_id").distinct().count()
+        assert in_social >= 0.6 * User.objects.count()
+        for group in Group.objects.filter(visibility=Visibility.PUBLIC):
+            assert group.memberships.count() >= 20
+
+    def test_every_post_author_may_post_there(self):
+        """Group posts by active members; organisation-wide posts, announcements
+        and their pins by communicators or admins; group pins by group admins."""
+        seed()
+        memberships = active_memberships()
+        posts = Post.objects.select_related("author", "group")
+        assert posts.count() >= 50
+        for post in posts:
+            membership = memberships.get((post.author_id, post.group_id))
+            if post.group is None:
+                assert access.can_publish_org_wide(post.author)
+            else:
+                assert access.can_post_in_group(post.author, membership)
+            if post.is_announcement:
+                assert access.can_publish_org_wide(post.author)
+            if post.is_pinned:
+                assert access.can_pin_post(post.author, post, membership)
+        pinned = posts.filter(group=None, is_pinned=True)
+        assert [p.author.username for p in pinned] == ["agathe.leroy"]
+        assert posts.filter(group=None, author__username="agathe.leroy").count() >= 5
+
+    def test_comments_and_reactions_come_from_readers(self):
+        """Whoever comments or reacts reads the post; replies are one level deep."""
+        seed()
+        memberships = active_memberships()
+
+        def reads(user: User, post: Post) -> bool:
+            if post.group is None:
+                return access.is_signed_in(user)
+            membership = memberships.get((user.pk, post.group_id))
+            return access.can_read_group_content(user, post.group, membership)
+
+        comments = Comment.objects.select_related("author", "post__group", "parent")
+        assert comments.count() >= 100
+        assert comments.exclude(parent=None).exists()
+        for comment in comments:
+            assert reads(comment.author, comment.post)
+            if comment.parent is not None:
+                assert comment.parent.parent_id is None
+                assert comment.parent.post_id == comment.post_id
+        reactions = Reaction.objects.select_related(
+            "user", "post__group", "comment__post__group"
+        )
+        assert reactions.exclude(comment=None).exists()
+        for reaction in reactions:
+            post = reaction.post or reaction.comment.post
+            assert reads(reaction.user, post)
+
+    def test_bodies_are_rendered_to_html(self):
+        """Every post and comment has the HTML of its Markdown body."""
+        seed()
+        for item in [*Post.objects.all(), *Comment.objects.all()]:
+            assert item.body_html
+            assert item.body_html == render_markdown(item.body)
+        assert Post.objects.filter(body_html__contains="<h2>").exists()
+        assert Post.objects.filter(body_html__contains="<li>").exists()
+
+    def test_content_spreads_over_the_last_four_weeks(self):
+        """Posts are dated over the last four weeks, comments and reactions after
+        what they answer, and nothing in the future."""
+        seed()
+        now = timezone.now()
+        dates = {p.created_at.date() for p in Post.objects.all()}
+        assert len(dates) >= 15
+        assert min(dates) >= (now - timedelta(days=29)).date()
+        for comment in Comment.objects.select_related("post", "parent"):
+            assert comment.post.created_at < comment.created_at < now
+            if comment.parent is not None:
+                assert comment.parent.created_at < comment.created_at
+        for reaction in Reaction.objects.select_related("post", "comment"):
+            assert (reaction.post or reaction.comment).created_at < reaction.created_at
+            assert reaction.created_at < now
+
+    def test_every_run_says_the_same_things(self):
+        """Deterministic: the same groups, members, posts and comments every time."""
+
+        def snapshot() -> tuple:
+            return (
+                sorted(
+                    Membership.objects.values_list(
+                        "group__slug", "user__username", "role", "status"
+                    )
+                ),
+                sorted(
+                    Post.objects.values_list(
+                        "group__slug", "author__username", "body", "is_pinned"
+                    ),
+                    key=str,
+                ),
+                sorted(
+                    Comment.objects.values_list(
+                        "post__body", "author__username", "body", "parent__body"
+                    ),
+                    key=str,
+                ),
+                sorted(
+                    Reaction.objects.values_list(
+                        "user__username", "post__body", "comment__body", "kind"
+                    ),
+                    key=str,
+                ),
+            )
+
+        seed()
+        first = snapshot()
+        Group.objects.all().delete()
+        User.objects.all().delete()
+        seed()
+        assert snapshot() == first
+
+    def test_an_existing_group_is_left_as_it_is(self):
+        """A group whose slug is taken keeps its members and gets no posts."""
+        # given
+        Group.objects.create(
+            name="Machine à café (ancienne)",
+            slug="la-machine-a-cafe",
+            kind=GroupKind.TOPIC,
+            visibility=Visibility.PRIVATE,
+        )
+        # when
+        seed()
+        # then
+        group = Group.objects.get(slug="la-machine-a-cafe")
+        assert group.name == "Machine à café (ancienne)"
+        assert not group.memberships.exists()
+        assert not group.posts.exists()
+
+    def test_it_prints_a_summary_of_the_content(self):
+        """One line counts the groups, posts, comments and reactions created."""
+        output = seed()
+        line = next(x for x in output.splitlines() if x.startswith("Demo content:"))
+        assert f"{Group.objects.count()} group(s)" in line
+        assert f"{Post.objects.count()} post(s)" in line
+        assert f"{Comment.objects.count()} comment(s)" in line
+        assert f"{Reaction.objects.count()} reaction(s)" in line
 
 
 @pytest.mark.django_db

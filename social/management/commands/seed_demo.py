@@ -6,20 +6,46 @@ one has: field agents (parks, technical services, police) have a work phone and 
 email, office staff have an email. Everything is drawn from `random.Random(SEED)`,
 so every run builds the same people; existing usernames, departments (by slug) and
 sites (by name) are kept as they are.
+
+Then what they talk about (`social.management.demo_content`): social, topic,
+project and secret groups and one per department, and four weeks of posts,
+comments and reactions, written straight to the database but within the rules of
+`social.access`. A group is keyed on its slug: one that exists already is left as
+it is, with its members and posts; organisation-wide posts are keyed on their
+author and body.
 """
 
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from social.models import Department, Role, Site, User
+from social import access
+from social.management import demo_content as content
+from social.management.demo_content import ADMIN, MEMBER, OWNER, GroupSpec, PostSpec
+from social.markdown import render_markdown
+from social.models import (
+    Comment,
+    Department,
+    Group,
+    GroupKind,
+    GroupRole,
+    Membership,
+    MembershipStatus,
+    Post,
+    Reaction,
+    Role,
+    Site,
+    User,
+    Visibility,
+)
 from social.models.users import fold
 
 SEED = 1789
@@ -330,6 +356,26 @@ class Command(BaseCommand):
             f"{User.objects.count()} users, {len(departments)} departments, "
             f"{len(sites)} sites."
         )
+        talk = TownTalk(
+            # A generator of its own: the people above do not shift the content.
+            random.Random(SEED),  # noqa: S311
+            User.objects.filter(
+                username__in=[person.username for person in people], is_active=True
+            )
+            .select_related("department")
+            .order_by("username"),
+            departments,
+        )
+        talk.seed()
+        self.stdout.write(
+            f"Demo content: {talk.created[Group]} group(s), "
+            f"{talk.created[Membership]} membership(s), {talk.created[Post]} "
+            f"post(s), {talk.created[Comment]} comment(s), "
+            f"{talk.created[Reaction]} reaction(s) created; "
+            f"{Group.objects.count()} groups, {Post.objects.count()} posts, "
+            f"{Comment.objects.count()} comments, {Reaction.objects.count()} "
+            "reactions."
+        )
         self.stdout.write(f"Demo accounts (password '{DEMO_PASSWORD}'):")
         for username, first, last, role, *_rest in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<16} {first} {last}, {role.label}")
@@ -462,3 +508,444 @@ class Command(BaseCommand):
             person.display_name = f"{person.first_name} {person.last_name}"
             person.search_text = person.folded_names()
         return User.objects.bulk_create(new)
+
+
+# Posts go out on working days between these hours (local time).
+WORKDAY = (7 * 60 + 45, 17 * 60 + 30)
+# Comments and reactions come between these hours.
+AWAKE = (7, 21)
+CONTENT_DAYS = 28
+GROUPS_AGE = timedelta(days=42)
+
+
+def department_groups(departments: dict[str, Department]) -> list[GroupSpec]:
+    """One private group per department, owned by its head."""
+    return [
+        GroupSpec(
+            service.slug,
+            service.name,
+            GroupKind.DEPARTMENT,
+            Visibility.PRIVATE,
+            content.DEPARTMENT_GROUP_DESCRIPTION.format(name=service.name),
+            owner=f"head:{service.slug}",
+            department=service.slug,
+        )
+        for service in SERVICES
+        if service.slug in departments
+    ]
+
+
+def group_posts() -> dict[str, list[PostSpec]]:
+    """The posts of each group, oldest first, by group slug."""
+    posts: dict[str, list[PostSpec]] = {}
+    for spec in content.LETTERS + content.PROJECT_POSTS:
+        posts.setdefault(spec.group, []).append(spec)
+    posts["la-mairie-dans-la-marmite"] = [
+        PostSpec(
+            "la-mairie-dans-la-marmite", OWNER if i == 0 else MEMBER, body, "recipe"
+        )
+        for i, body in enumerate(content.RECIPES)
+    ]
+    posts["un-jour-une-fleur"] = [
+        PostSpec(
+            "un-jour-une-fleur",
+            ADMIN if i % 3 == 2 else OWNER,
+            content.RIDDLE_BODY.format(number=i + 1, riddle=riddle),
+            "riddle",
+        )
+        for i, (riddle, _answer) in enumerate(content.RIDDLES)
+    ]
+    posts["la-machine-a-cafe"] = [
+        PostSpec("la-machine-a-cafe", MEMBER, body, "social")
+        for body in content.SOCIAL_POSTS
+    ]
+    for slug, items in content.DEPARTMENT_POSTS.items():
+        posts[slug] = [
+            PostSpec(
+                slug,
+                {"head": f"head:{slug}", "member": MEMBER}.get(author, author),
+                body,
+                "work",
+            )
+            for author, body in items
+        ]
+    return posts
+
+
+RIDDLE_ANSWERS = {
+    content.RIDDLE_BODY.format(number=i + 1, riddle=riddle): answer
+    for i, (riddle, answer) in enumerate(content.RIDDLES)
+}
+
+
+class TownTalk:
+    """Seed the groups and what is said in them, from `rng`, within the rules of
+    `social.access`; `created` counts the rows added, by model."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        people: Iterable[User],
+        departments: dict[str, Department],
+    ) -> None:
+        self.rng = rng
+        self.people = list(people)
+        self.departments = departments
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.by_username = {person.username: person for person in self.people}
+        self.by_pk = {person.pk: person for person in self.people}
+        self.staff: dict[str, list[User]] = {}
+        for person in self.people:
+            slug = person.department.slug if person.department else ""
+            self.staff.setdefault(slug, []).append(person)
+        heads = {service.slug: set(service.jobs[0]) for service in SERVICES}
+        self.heads = {
+            slug: next(
+                (p for p in staff if p.job_title in heads.get(slug, ())), staff[0]
+            )
+            for slug, staff in self.staff.items()
+        }
+        self.memberships: dict[int, dict[int, Membership]] = {}
+        self.created: dict[type[models.Model], int] = dict.fromkeys(
+            (Group, Membership, Post, Comment, Reaction), 0
+        )
+
+    # --- People ---------------------------------------------------------------
+
+    def person(self, reference: str) -> User | None:
+        """The person a reference of `demo_content` names, if they exist."""
+        kind, _, slug = reference.partition(":")
+        if kind == "head":
+            return self.heads.get(slug)
+        if kind == "agent":
+            demo = {row[0] for row in DEMO_ACCOUNTS}
+            return next(
+                (
+                    p
+                    for p in self.staff.get(slug, [])
+                    if p != self.heads.get(slug) and p.username not in demo
+                ),
+                None,
+            )
+        return self.by_username.get(reference)
+
+    def active_members(self, group: Group) -> list[User]:
+        """The group's active members, in a stable order."""
+        return [
+            self.by_pk[user_id]
+            for user_id, membership in self.memberships[group.pk].items()
+            if membership.status == MembershipStatus.ACTIVE
+        ]
+
+    # --- Seeding --------------------------------------------------------------
+
+    def seed(self) -> None:
+        """Add the missing groups with their members and posts, and the missing
+        organisation-wide posts, with comments and reactions on every new post."""
+        groups = self.seed_groups(content.GROUPS + department_groups(self.departments))
+        posts = group_posts()
+        planned: list[tuple[Group | None, list[PostSpec]]] = [
+            (None, self.missing_organisation_posts())
+        ]
+        planned += [(group, posts.get(group.slug, [])) for group in groups]
+        self.seed_posts(planned)
+
+    def seed_groups(self, specs: list[GroupSpec]) -> list[Group]:
+        """Create the groups whose slug is free, with their memberships."""
+        taken = set(
+            Group.objects.filter(slug__in=[s.slug for s in specs]).values_list(
+                "slug", flat=True
+            )
+        )
+        specs = [spec for spec in specs if spec.slug not in taken]
+        groups = []
+        for spec in specs:
+            groups.append(
+                Group(
+                    name=spec.name,
+                    slug=spec.slug,
+                    description=spec.description,
+                    kind=spec.kind,
+                    visibility=spec.visibility,
+                    department=self.departments.get(spec.department or ""),
+                    created_by=self.person(spec.owner),
+                )
+            )
+        born = self.at(self.today - GROUPS_AGE, 9 * 60)
+        self.insert(Group, [(group, born) for group in groups])
+        rows = []
+        for spec, group in zip(specs, groups, strict=True):
+            rows += self.members_of(spec, group, born)
+        self.insert(Membership, rows)
+        return groups
+
+    def members_of(
+        self, spec: GroupSpec, group: Group, born: datetime
+    ) -> list[tuple[Membership, datetime]]:
+        """The memberships of a new group, and when each began."""
+        chosen: dict[int, Membership] = {}
+        self.memberships[group.pk] = chosen
+
+        def add(user: User | None, role: str, status: str, when: datetime) -> None:
+            if user is not None and user.pk not in chosen:
+                chosen[user.pk] = Membership(
+                    group=group, user=user, role=role, status=status
+                )
+                rows.append((chosen[user.pk], when))
+
+        rows: list[tuple[Membership, datetime]] = []
+        add(self.person(spec.owner), GroupRole.OWNER, MembershipStatus.ACTIVE, born)
+        for reference in spec.admins:
+            add(self.person(reference), GroupRole.ADMIN, MembershipStatus.ACTIVE, born)
+        founders = [self.person(reference) for reference in spec.members]
+        founders += self.staff.get(spec.department, []) if spec.department else []
+        for user in founders:
+            add(user, GroupRole.MEMBER, MembershipStatus.ACTIVE, self.joined(born))
+        others = [p for p in self.people if p.pk not in chosen]
+        joining = self.rng.sample(others, round(spec.share * len(others)))
+        for user in sorted(joining, key=lambda p: p.username):
+            add(user, GroupRole.MEMBER, MembershipStatus.ACTIVE, self.joined(born))
+        others = [p for p in others if p.pk not in chosen]
+        for user in self.rng.sample(others, min(spec.pending, len(others))):
+            asked = self.at(
+                self.today - timedelta(days=self.rng.randrange(1, 6)),
+                self.rng.randrange(*WORKDAY),
+            )
+            add(user, GroupRole.MEMBER, MembershipStatus.PENDING, asked)
+        return rows
+
+    def joined(self, born: datetime) -> datetime:
+        """When a member joined a group born at `born`: within its first ten days,
+        before the first post."""
+        day = born.date() + timedelta(days=self.rng.randrange(1, 10))
+        return self.at(day, self.rng.randrange(*WORKDAY))
+
+    def missing_organisation_posts(self) -> list[PostSpec]:
+        """The organisation-wide posts not seeded yet, by author and body."""
+        existing = set(
+            Post.objects.filter(group=None).values_list("author__username", "body")
+        )
+        return [
+            spec
+            for spec in content.ORGANISATION_POSTS
+            if (spec.author, spec.body) not in existing
+        ]
+
+    def seed_posts(self, planned: list[tuple[Group | None, list[PostSpec]]]) -> None:
+        """Create the planned posts, then their comments and reactions."""
+        rows: list[tuple[Post, datetime]] = []
+        tones: list[str] = []
+        for group, specs in planned:
+            for spec, when in zip(specs, self.post_times(len(specs)), strict=True):
+                author = self.author(spec, group)
+                if author is None:
+                    continue
+                post = Post(
+                    group=group,
+                    author=author,
+                    body=spec.body,
+                    body_html=render_markdown(spec.body),
+                    is_announcement=spec.is_announcement
+                    and access.can_publish_org_wide(author),
+                )
+                membership = self.memberships[group.pk][author.pk] if group else None
+                post.is_pinned = spec.is_pinned and access.can_pin_post(
+                    author, post, membership
+                )
+                rows.append((post, when))
+                tones.append(spec.tone)
+        self.insert(Post, rows)
+        self.seed_comments(
+            [(post, when, tone) for (post, when), tone in zip(rows, tones, strict=True)]
+        )
+
+    def author(self, spec: PostSpec, group: Group | None) -> User | None:
+        """Who writes `spec`: someone allowed to post there, or None."""
+        if group is None:
+            author = self.person(spec.author)
+            return author if access.can_publish_org_wide(author) else None
+        members = self.memberships[group.pk]
+        if spec.author == MEMBER:
+            active = self.active_members(group)
+            author = self.rng.choice(active) if active else None
+        elif spec.author in (OWNER, ADMIN):
+            first: dict[str, User] = {}
+            for user_id, membership in members.items():
+                first.setdefault(membership.role, self.by_pk[user_id])
+            # An admin, or the owner when the group has none.
+            author = first.get(GroupRole.ADMIN) if spec.author == ADMIN else None
+            author = author or first.get(GroupRole.OWNER)
+        else:
+            author = self.person(spec.author)
+        if author is None or not access.can_post_in_group(
+            author, members.get(author.pk)
+        ):
+            return None
+        return author
+
+    def readers(self, post: Post) -> list[User]:
+        """Who comments on and reacts to `post`: everyone for an organisation-wide
+        post, the active members of its group otherwise."""
+        if post.group_id is None:
+            return self.people
+        return self.active_members(post.group)
+
+    def seed_comments(self, posts: list[tuple[Post, datetime, str]]) -> None:
+        """Comment on and react to the new posts; replies are one level deep."""
+        comments: list[tuple[Comment, datetime]] = []
+        replies: list[tuple[Comment, datetime]] = []
+        reactions: list[tuple[Reaction, datetime]] = []
+        tones: dict[int, str] = {}
+        for post, when, tone in posts:
+            readers = [p for p in self.readers(post) if p.pk != post.author_id]
+            if not readers:
+                continue
+            if tone == "riddle":
+                said, answered = self.riddle_answers(post, when, readers)
+            else:
+                said, answered = self.remarks(post, when, tone, readers)
+            comments += said
+            replies += answered
+            for comment, _ in said + answered:
+                tones[id(comment)] = tone
+            reactions += self.reactions(
+                {"post": post}, when, tone, readers, wide=post.group_id is None
+            )
+        self.insert(Comment, comments)
+        self.insert(Comment, replies)
+        for comment, when in comments + replies:
+            if self.rng.random() < 0.3:
+                readers = [
+                    p for p in self.readers(comment.post) if p.pk != comment.author_id
+                ]
+                reactions += self.reactions(
+                    {"comment": comment}, when, tones[id(comment)], readers, few=True
+                )
+        self.insert(Reaction, reactions)
+
+    def remarks(
+        self, post: Post, when: datetime, tone: str, readers: list[User]
+    ) -> tuple[list[tuple[Comment, datetime]], list[tuple[Comment, datetime]]]:
+        """A few comments from the pool of `tone`, some with a reply."""
+        most = 5 if post.group_id is None else 3
+        texts = content.COMMENTS[tone]
+        count = min(self.rng.randint(0, most), len(texts))
+        said, answered = [], []
+        for text in self.rng.sample(texts, count):
+            when = self.later(when)
+            comment = self.comment(post, self.rng.choice(readers), text)
+            said.append((comment, when))
+            if self.rng.random() < 0.3:
+                replier = (
+                    post.author if self.rng.random() < 0.6 else self.rng.choice(readers)
+                )
+                reply = self.comment(
+                    post, replier, self.rng.choice(content.REPLIES), parent=comment
+                )
+                answered.append((reply, self.later(when)))
+        return said, answered
+
+    def riddle_answers(
+        self, post: Post, when: datetime, readers: list[User]
+    ) -> tuple[list[tuple[Comment, datetime]], list[tuple[Comment, datetime]]]:
+        """Wrong guesses, the right one, and the author's bravo to it."""
+        answer = RIDDLE_ANSWERS[post.body]
+        others = [a for _, a in content.RIDDLES if a != answer]
+        guesses = [*self.rng.sample(others, self.rng.randint(0, 2)), answer]
+        said = []
+        for guess in guesses:
+            when = self.later(when)
+            text = content.RIDDLE_GUESS.format(answer=guess[:1].upper() + guess[1:])
+            said.append((self.comment(post, self.rng.choice(readers), text), when))
+        right = said[-1][0]
+        bravo = self.comment(
+            post,
+            post.author,
+            content.RIDDLE_RIGHT.format(answer=answer),
+            parent=right,
+        )
+        return said, [(bravo, self.later(when))]
+
+    def comment(
+        self, post: Post, author: User, text: str, parent: Comment | None = None
+    ) -> Comment:
+        """A comment (a reply with `parent`), its body rendered."""
+        return Comment(
+            post=post,
+            author=author,
+            parent=parent,
+            body=text,
+            body_html=render_markdown(text),
+        )
+
+    def reactions(
+        self,
+        subject: dict[str, Post | Comment],
+        when: datetime,
+        tone: str,
+        readers: list[User],
+        wide: bool = False,
+        few: bool = False,
+    ) -> list[tuple[Reaction, datetime]]:
+        """Reactions of some of `readers` to a post or a comment, one each."""
+        most = 3 if few else 35 if wide else 12
+        least = 6 if wide else 0
+        count = min(self.rng.randint(min(least, most), most), len(readers))
+        kinds, weights = zip(*content.REACTIONS[tone].items(), strict=True)
+        return [
+            (
+                Reaction(
+                    user=user, kind=self.rng.choices(kinds, weights)[0], **subject
+                ),
+                self.later(when, hours=48),
+            )
+            for user in self.rng.sample(readers, count)
+        ]
+
+    # --- Time -----------------------------------------------------------------
+
+    def post_times(self, count: int) -> list[datetime]:
+        """`count` moments spread over the working days of the last four weeks,
+        oldest first."""
+        days = [
+            self.today - timedelta(days=back)
+            for back in range(CONTENT_DAYS, 0, -1)
+            if (self.today - timedelta(days=back)).weekday() < 5
+        ]
+        moments = []
+        for index in range(count):
+            day = days[round(index * (len(days) - 1) / max(count - 1, 1))]
+            moments.append(self.at(day, self.rng.randrange(*WORKDAY)))
+        return sorted(moments)
+
+    def at(self, day: date, minute: int) -> datetime:
+        """`minute` past midnight on `day`, local time."""
+        clock = time(minute // 60, minute % 60)
+        return datetime.combine(day, clock, tzinfo=timezone.get_current_timezone())
+
+    def later(self, when: datetime, hours: int = 3) -> datetime:
+        """A moment after `when`, within `hours` (or the next day when that falls
+        at night), and before now."""
+        moment = timezone.localtime(
+            when + timedelta(minutes=self.rng.randint(3, hours * 60))
+        )
+        if not AWAKE[0] <= moment.hour < AWAKE[1]:
+            day = moment.date() + timedelta(days=moment.hour >= AWAKE[1])
+            moment = self.at(day, self.rng.randrange(AWAKE[0] * 60, AWAKE[1] * 60))
+        return min(moment, self.now - timedelta(minutes=1))
+
+    # --- Writing --------------------------------------------------------------
+
+    def insert(self, model: type[models.Model], rows: list[tuple]) -> None:
+        """Insert the rows at once, each created at its own moment.
+
+        `created_at` is `auto_now_add`, which `bulk_create` overwrites with the
+        present: the moments are set again, in a `bulk_update`.
+        """
+        objects = [row[0] for row in rows]
+        model.objects.bulk_create(objects)
+        for instance, moment in rows:
+            instance.created_at = moment
+        model.objects.bulk_update(objects, ["created_at"], batch_size=500)
+        self.created[model] += len(objects)

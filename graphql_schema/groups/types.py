@@ -1,0 +1,224 @@
+"""GraphQL types of groups and their members."""
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+import strawberry_django
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from strawberry import relay
+
+from graphql_schema.context import Info
+from graphql_schema.relay import Connection
+from graphql_schema.users.types import User
+from social import access
+from social.models import Group as GroupModel
+from social.models import GroupKind as GroupKindChoices
+from social.models import GroupRole as GroupRoleChoices
+from social.models import Membership, MembershipStatus
+from social.models import Post as PostModel
+from social.models import Visibility as VisibilityChoices
+from social.selectors.feed import group_posts
+
+if TYPE_CHECKING:
+    from graphql_schema.org.types import Department
+    from graphql_schema.posts.types import Post
+
+
+def _enum(choices: type, name: str, description: str):
+    # Plain str enums built from the models' TextChoices, as graphql_schema.enums.
+    values = {value: value for value in choices.values}
+    return strawberry.enum(
+        enum.Enum(name, values, type=str), name=name, description=description
+    )
+
+
+GroupKind = _enum(GroupKindChoices, "GroupKind", "What a group gathers people around.")
+Visibility = _enum(
+    VisibilityChoices,
+    "Visibility",
+    "PUBLIC: every signed-in user reads and joins it. PRIVATE: listed, its "
+    "content is for members, joining needs a moderator's approval. SECRET: "
+    "invisible to non-members, who are added by a moderator.",
+)
+GroupRole = _enum(
+    GroupRoleChoices,
+    "GroupRole",
+    "A member's role: owners and admins moderate the group; only owners make "
+    "or unmake owners.",
+)
+
+
+@strawberry.enum(description="Which groups `groups` lists.")
+class MembershipFilter(enum.Enum):
+    MEMBER = "MEMBER"
+    ALL = "ALL"
+
+
+# --- The viewer's place in a group, and counts, as annotations --------------------
+#
+# On a page of groups these are correlated subqueries of the page's one query;
+# a group that was not loaded through the optimizer (a mutation's payload) falls
+# back to one query per field.
+
+MEMBER_COUNT = "annotated_member_count"
+VIEWER_ROLE = "annotated_viewer_role"
+VIEWER_STATUS = "annotated_viewer_status"
+
+
+def active_members() -> QuerySet[Membership]:
+    """The active memberships of active accounts: the members who count."""
+    return Membership.objects.filter(
+        status=MembershipStatus.ACTIVE, user__is_active=True
+    )
+
+
+def _member_count(info: Info):
+    counted = (
+        active_members()
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
+def _viewer_membership(info: Info) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        group=OuterRef("pk"), user_id=info.context.viewer.pk
+    )
+
+
+VIEWER_STATE = {
+    VIEWER_ROLE: lambda info: Subquery(_viewer_membership(info).values("role")[:1]),
+    VIEWER_STATUS: lambda info: Subquery(_viewer_membership(info).values("status")[:1]),
+}
+
+
+def _viewer_state(group: GroupModel, info: Info) -> tuple[str | None, str | None]:
+    """The viewer's (role, status) in `group`, or (None, None)."""
+    if hasattr(group, VIEWER_ROLE) and hasattr(group, VIEWER_STATUS):
+        return getattr(group, VIEWER_ROLE), getattr(group, VIEWER_STATUS)
+    membership = access.membership_of(info.context.viewer, group)
+    if membership is None:
+        return None, None
+    return membership.role, membership.status
+
+
+@strawberry_django.type(
+    Membership,
+    name="GroupMember",
+    description="A person's place in a group: an active member, or a request to "
+    "join (in `pendingRequests`).",
+)
+class GroupMember(relay.Node):
+    user: User
+    group: Annotated["Group", strawberry.lazy("graphql_schema.groups.types")]
+    role: GroupRole
+    created_at: datetime = strawberry_django.field(
+        description="When they joined, or asked to join."
+    )
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.membership_visible_to(info.context.viewer)
+
+
+@strawberry_django.type(
+    GroupModel,
+    name="Group",
+    description="A group by topic, project, department or for fun. A secret "
+    "group exists only for its members.",
+)
+class Group(relay.Node):
+    name: str
+    slug: str = strawberry_django.field(
+        description="Unique, made from the name at creation; kept when renamed."
+    )
+    description: str
+    kind: GroupKind
+    visibility: Visibility
+    department: (
+        Annotated["Department", strawberry.lazy("graphql_schema.org.types")] | None
+    ) = strawberry_django.field(description="The service the group is about, if any.")
+    created_at: datetime
+
+    @strawberry_django.field(
+        annotate={MEMBER_COUNT: _member_count},
+        description="How many active members it has (shown to whoever sees the "
+        "group, even when its members are not).",
+    )
+    def member_count(self, info: Info) -> int:
+        if hasattr(self, MEMBER_COUNT):
+            return getattr(self, MEMBER_COUNT)
+        return active_members().filter(group=self).count()
+
+    @strawberry_django.field(
+        annotate=VIEWER_STATE,
+        description="The viewer's role; null unless they are an active member.",
+    )
+    def viewer_role(self, info: Info) -> GroupRole | None:
+        role, status = _viewer_state(self, info)
+        return role if status == MembershipStatus.ACTIVE else None
+
+    @strawberry_django.field(
+        annotate=VIEWER_STATE, description="Whether the viewer is an active member."
+    )
+    def viewer_is_member(self, info: Info) -> bool:
+        return _viewer_state(self, info)[1] == MembershipStatus.ACTIVE
+
+    @strawberry_django.field(
+        annotate=VIEWER_STATE,
+        description="Whether the viewer asked to join and awaits approval.",
+    )
+    def viewer_has_pending_request(self, info: Info) -> bool:
+        return _viewer_state(self, info)[1] == MembershipStatus.PENDING
+
+    @strawberry_django.connection(
+        Connection[GroupMember],
+        description="Its active members, in the order they joined; empty for "
+        "whoever may not read the group's content (outsiders of a private group).",
+    )
+    def members(self, info: Info) -> Iterable[Membership]:
+        return (
+            access.membership_visible_to(info.context.viewer)
+            .filter(group=self, status=MembershipStatus.ACTIVE)
+            .order_by("created_at", "pk")
+        )
+
+    @strawberry_django.connection(
+        Connection[GroupMember],
+        description="Requests to join, oldest first: for the group's owners and "
+        "admins; empty for everyone else.",
+    )
+    def pending_requests(self, info: Info) -> Iterable[Membership]:
+        viewer = info.context.viewer
+        if not access.is_signed_in(viewer):
+            return Membership.objects.none()
+        return (
+            access.membership_visible_to(viewer)
+            .filter(
+                group=self,
+                status=MembershipStatus.PENDING,
+                group_id__in=access.moderated_group_ids(viewer),
+            )
+            .order_by("created_at", "pk")
+        )
+
+    @strawberry_django.connection(
+        Connection[Annotated["Post", strawberry.lazy("graphql_schema.posts.types")]],
+        description="Its posts, pinned ones first, then newest first; empty for "
+        "whoever may not read the group's content. Cursors stay valid while new "
+        "posts arrive.",
+    )
+    def posts(self, info: Info) -> Iterable[PostModel]:
+        return group_posts(info.context.viewer, self)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.group_visible_to(info.context.viewer)

@@ -1,0 +1,173 @@
+"""Dataloaders of the posts area: counts and viewer state, one query per page.
+
+Each loader batches the keys asked for in one tick of the event loop into one SQL
+query, whatever the page size. They do not cache (`cache=False`): a socket keeps
+its context for hours, and a mutation must read what it just wrote.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import sync_to_async
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from strawberry.dataloader import DataLoader
+
+from social import access
+from social.models import Comment, Membership, Post, Reaction, User
+
+if TYPE_CHECKING:
+    from graphql_schema.context import Context
+
+
+def _loader(
+    fetch: Callable[[list[Any]], dict[Hashable, Any]],
+    default: Callable[[], Any] = lambda: None,
+) -> DataLoader:
+    """A loader whose values are `fetch(keys)[key]`, or `default()` if absent."""
+
+    async def load(keys: list[Any]) -> list[Any]:
+        found = await sync_to_async(fetch)(keys)
+        return [found[key] if key in found else default() for key in keys]
+
+    return DataLoader(load_fn=load, cache=False)
+
+
+def _counts_by(rows: Iterable[dict], key: str) -> dict[int, int]:
+    return {row[key]: row["n"] for row in rows}
+
+
+def _kinds_by(rows: Iterable[dict], key: str) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counts[row[key]][row["kind"]] = row["n"]
+    return counts
+
+
+class Loaders:
+    """The loaders of one context (an HTTP request or a socket)."""
+
+    def __init__(self, context: "Context") -> None:
+        self.context = context
+        self.users_by_id = _loader(self._users_by_id)
+        self.posts_by_id = _loader(self._posts_by_id)
+        self.comments_by_id = _loader(self._comments_by_id)
+        self.comment_counts_by_post = _loader(self._comment_counts_by_post, int)
+        self.reply_counts_by_comment = _loader(self._reply_counts_by_comment, int)
+        self.reaction_counts_by_post = _loader(self._reaction_counts_by_post, dict)
+        self.reaction_counts_by_comment = _loader(
+            self._reaction_counts_by_comment, dict
+        )
+        self.viewer_reactions_by_post = _loader(self._viewer_reactions_by_post)
+        self.viewer_reactions_by_comment = _loader(self._viewer_reactions_by_comment)
+        self.viewer_memberships_by_group = _loader(self._viewer_memberships_by_group)
+        self.latest_comments_by_post = _loader(self._latest_comments_by_post, list)
+
+    @property
+    def viewer(self) -> access.Viewer:
+        # Read at load time: a socket learns its viewer after the context is made.
+        return self.context.viewer
+
+    def _users_by_id(self, keys: list[int]) -> dict[int, User]:
+        # Every signed-in user sees every department and site: joined, not
+        # fetched one by one by User.department and User.site.
+        users = (
+            access.user_visible_to(self.viewer)
+            .filter(pk__in=keys)
+            .select_related("department", "site")
+        )
+        return {user.pk: user for user in users}
+
+    def _posts_by_id(self, keys: list[int]) -> dict[int, Post]:
+        posts = access.post_visible_to(self.viewer).filter(pk__in=keys)
+        return {post.pk: post for post in posts}
+
+    def _comments_by_id(self, keys: list[int]) -> dict[int, Comment]:
+        comments = access.comment_visible_to(self.viewer).filter(pk__in=keys)
+        return {comment.pk: comment for comment in comments}
+
+    def _comment_counts_by_post(self, keys: list[int]) -> dict[int, int]:
+        rows = (
+            Comment.objects.filter(post_id__in=keys)
+            .values("post_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return _counts_by(rows, "post_id")
+
+    def _reply_counts_by_comment(self, keys: list[int]) -> dict[int, int]:
+        rows = (
+            Comment.objects.filter(parent_id__in=keys)
+            .values("parent_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return _counts_by(rows, "parent_id")
+
+    def _reaction_counts_by_post(self, keys: list[int]) -> dict[int, dict[str, int]]:
+        rows = (
+            Reaction.objects.filter(post_id__in=keys)
+            .values("post_id", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return _kinds_by(rows, "post_id")
+
+    def _reaction_counts_by_comment(self, keys: list[int]) -> dict[int, dict[str, int]]:
+        rows = (
+            Reaction.objects.filter(comment_id__in=keys)
+            .values("comment_id", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        return _kinds_by(rows, "comment_id")
+
+    def _viewer_reactions_by_post(self, keys: list[int]) -> dict[int, str]:
+        if not access.is_signed_in(self.viewer):
+            return {}
+        rows = Reaction.objects.filter(user_id=self.viewer.pk, post_id__in=keys)
+        return dict(rows.values_list("post_id", "kind"))
+
+    def _viewer_reactions_by_comment(self, keys: list[int]) -> dict[int, str]:
+        if not access.is_signed_in(self.viewer):
+            return {}
+        rows = Reaction.objects.filter(user_id=self.viewer.pk, comment_id__in=keys)
+        return dict(rows.values_list("comment_id", "kind"))
+
+    def _viewer_memberships_by_group(self, keys: list[int]) -> dict[int, Membership]:
+        if not access.is_signed_in(self.viewer):
+            return {}
+        memberships = Membership.objects.filter(
+            user_id=self.viewer.pk, group_id__in=keys
+        )
+        return {membership.group_id: membership for membership in memberships}
+
+    def _latest_comments_by_post(
+        self, keys: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], list[Comment]]:
+        """The `count` latest top-level comments of each post, oldest first; keys
+        are (post id, count), one query per distinct count."""
+        found: dict[tuple[int, int], list[Comment]] = {}
+        post_ids_by_count: dict[int, set[int]] = defaultdict(set)
+        for post_id, count in keys:
+            post_ids_by_count[count].add(post_id)
+        for count, post_ids in post_ids_by_count.items():
+            if count <= 0:
+                continue
+            ranked = (
+                access.comment_visible_to(self.viewer)
+                .filter(post_id__in=post_ids, parent__isnull=True)
+                .annotate(
+                    recency=Window(
+                        RowNumber(),
+                        partition_by=[F("post_id")],
+                        order_by=[F("created_at").desc(), F("pk").desc()],
+                    )
+                )
+                .filter(recency__lte=count)
+                .order_by("post_id", "created_at", "pk")
+            )
+            for comment in ranked:
+                found.setdefault((comment.post_id, count), []).append(comment)
+        return found

@@ -1,0 +1,45 @@
+"""Queries on posts: the news feed."""
+
+from collections.abc import Iterable
+
+import strawberry
+import strawberry_django
+from strawberry import relay
+
+from graphql_schema.context import Info
+from graphql_schema.errors import BadUserInput
+from graphql_schema.ids import pk_of
+from graphql_schema.posts.types import Post
+from graphql_schema.relay import Connection
+from social import access
+from social.errors import DomainError
+from social.models import Post as PostModel
+from social.selectors.feed import feed_for, group_posts
+
+
+@strawberry.type
+class PostQueries:
+    @strawberry_django.connection(
+        Connection[Post],
+        description=(
+            "The news feed, newest first: the posts of the viewer's groups and the "
+            "organisation-wide posts, pinned organisation-wide announcements on "
+            "top. With `groupId`, the posts of that group (pinned ones on top), "
+            "for anyone who may read it; empty if the viewer may not. Cursors "
+            "stay valid while new posts arrive."
+        ),
+    )
+    def feed(
+        self, info: Info, group_id: relay.GlobalID | None = None
+    ) -> Iterable[PostModel]:
+        viewer = info.context.viewer
+        if group_id is None:
+            return feed_for(viewer)
+        try:
+            group_pk = pk_of(group_id, "Group", "groupId")
+        except DomainError as error:
+            raise BadUserInput("groupId is not the ID of a Group.") from error
+        group = access.group_content_visible_to(viewer).filter(pk=group_pk).first()
+        if group is None:
+            return PostModel.objects.none()
+        return group_posts(viewer, group)

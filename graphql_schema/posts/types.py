@@ -1,0 +1,278 @@
+"""GraphQL types of posts, comments and reactions."""
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+import strawberry_django
+from django.db.models import QuerySet
+from strawberry import relay
+
+from graphql_schema.context import Info
+from graphql_schema.errors import BadUserInput
+from graphql_schema.relay import Connection
+from graphql_schema.users.types import User
+from social import access
+from social.models import Comment as CommentModel
+from social.models import Post as PostModel
+from social.models import ReactionKind as ReactionKindChoices
+
+if TYPE_CHECKING:
+    from graphql_schema.groups.types import Group
+
+# How many latest comments a post shows in a list, at most.
+LATEST_COMMENTS_MAX = 10
+
+# Built from the model's choices, like Role: the two cannot drift apart.
+ReactionKind = strawberry.enum(
+    enum.Enum(
+        "ReactionKind", {value: value for value in ReactionKindChoices.values}, type=str
+    ),
+    name="ReactionKind",
+    description="How one reacts to a post or a comment.",
+)
+REACTION_KINDS_IN_ORDER = tuple(ReactionKindChoices.values)
+
+
+@strawberry.type(description="How many people reacted with one kind of reaction.")
+class ReactionCount:
+    kind: ReactionKind
+    count: int
+
+
+def _reaction_counts(counts: dict[str, int]) -> list[ReactionCount]:
+    """The kinds with at least one reaction, in the order of ReactionKind."""
+    return [
+        ReactionCount(kind=kind, count=counts[kind])
+        for kind in REACTION_KINDS_IN_ORDER
+        if counts.get(kind)
+    ]
+
+
+async def _viewer_can_delete(info: Info, author_id: int, group_id: int | None) -> bool:
+    viewer = info.context.viewer
+    if access.can_delete_content(viewer, author_id, None):
+        return True
+    if group_id is None or not access.is_signed_in(viewer):
+        return False
+    loader = info.context.loaders.viewer_memberships_by_group
+    return access.can_delete_content(viewer, author_id, await loader.load(group_id))
+
+
+@strawberry_django.type(
+    CommentModel,
+    name="Comment",
+    description="A comment on a post, or a reply to a comment (one level deep).",
+)
+class Comment(relay.Node):
+    body: str = strawberry_django.field(description="The text, in Markdown.")
+    body_html: str = strawberry_django.field(
+        description="The body rendered to sanitised HTML (no scripts, safe links)."
+    )
+    created_at: datetime
+    edited_at: datetime | None = strawberry_django.field(
+        description="When its author last changed it; null if never."
+    )
+
+    @strawberry_django.field(only=["post"], description="The post it is on.")
+    async def post(self, info: Info) -> "Post":
+        return await info.context.loaders.posts_by_id.load(self.post_id)
+
+    @strawberry_django.field(
+        only=["author"],
+        description="Who wrote it; null when the viewer may not see that person "
+        "(a deactivated account, for agents).",
+    )
+    async def author(self, info: Info) -> User | None:
+        return await info.context.loaders.users_by_id.load(self.author_id)
+
+    @strawberry_django.field(
+        only=["parent"],
+        description="The comment it replies to; null for a top-level comment.",
+    )
+    async def parent(self, info: Info) -> "Comment | None":
+        if self.parent_id is None:
+            return None
+        return await info.context.loaders.comments_by_id.load(self.parent_id)
+
+    @strawberry_django.connection(
+        Connection["Comment"],
+        description="The replies to a top-level comment, oldest first (empty for "
+        "a reply).",
+    )
+    def replies(self, info: Info) -> Iterable[CommentModel]:
+        return (
+            access.comment_visible_to(info.context.viewer)
+            .filter(parent_id=self.pk)
+            .order_by("created_at", "pk")
+        )
+
+    @strawberry_django.field(only=[], description="How many replies it has.")
+    async def reply_count(self, info: Info) -> int:
+        return await info.context.loaders.reply_counts_by_comment.load(self.pk)
+
+    @strawberry_django.field(only=[], description="How many reactions it has.")
+    async def reaction_count(self, info: Info) -> int:
+        counts = await info.context.loaders.reaction_counts_by_comment.load(self.pk)
+        return sum(counts.values())
+
+    @strawberry_django.field(
+        only=[],
+        description="The reactions by kind: only kinds with at least one, in the "
+        "order of ReactionKind.",
+    )
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        counts = await info.context.loaders.reaction_counts_by_comment.load(self.pk)
+        return _reaction_counts(counts)
+
+    @strawberry_django.field(
+        only=[], description="The viewer's reaction; null if none."
+    )
+    async def viewer_reaction(self, info: Info) -> ReactionKind | None:
+        return await info.context.loaders.viewer_reactions_by_comment.load(self.pk)
+
+    @strawberry_django.field(
+        only=["author"], description="Whether the viewer may edit it (its author)."
+    )
+    def viewer_can_edit(self, info: Info) -> bool:
+        return access.can_edit_authored(info.context.viewer, self.author_id)
+
+    @strawberry_django.field(
+        only=["author", "post"],
+        description="Whether the viewer may delete it: its author, an owner or "
+        "admin of the post's group, or an organisation admin.",
+    )
+    async def viewer_can_delete(self, info: Info) -> bool:
+        post = await info.context.loaders.posts_by_id.load(self.post_id)
+        group_id = post.group_id if post is not None else None
+        return await _viewer_can_delete(info, self.author_id, group_id)
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.comment_visible_to(info.context.viewer)
+
+
+@strawberry_django.type(
+    PostModel,
+    name="Post",
+    description="A post in a group, or organisation-wide when `group` is null.",
+)
+class Post(relay.Node):
+    body: str = strawberry_django.field(description="The text, in Markdown.")
+    body_html: str = strawberry_django.field(
+        description="The body rendered to sanitised HTML (no scripts, safe links)."
+    )
+    created_at: datetime
+    edited_at: datetime | None = strawberry_django.field(
+        description="When its author last changed it; null if never."
+    )
+    is_announcement: bool = strawberry_django.field(
+        description="An announcement of the communicators or administrators."
+    )
+    is_pinned: bool = strawberry_django.field(
+        description="Pinned on top of its group (or of the organisation-wide feed)."
+    )
+    group: Annotated["Group", strawberry.lazy("graphql_schema.groups.types")] | None = (
+        strawberry_django.field(
+            description="The group it was posted in; null for the whole organisation."
+        )
+    )
+
+    @strawberry_django.field(
+        only=["author"],
+        description="Who wrote it; null when the viewer may not see that person "
+        "(a deactivated account, for agents).",
+    )
+    async def author(self, info: Info) -> User | None:
+        return await info.context.loaders.users_by_id.load(self.author_id)
+
+    @strawberry_django.field(
+        only=[], description="How many comments and replies it has."
+    )
+    async def comment_count(self, info: Info) -> int:
+        return await info.context.loaders.comment_counts_by_post.load(self.pk)
+
+    @strawberry_django.connection(
+        Connection[Comment],
+        description="Its top-level comments, oldest first (replies are under "
+        "each comment). One query per post: in lists, use `latestComments`.",
+    )
+    def comments(self, info: Info) -> Iterable[CommentModel]:
+        return (
+            access.comment_visible_to(info.context.viewer)
+            .filter(post_id=self.pk, parent__isnull=True)
+            .order_by("created_at", "pk")
+        )
+
+    @strawberry_django.field(
+        only=[],
+        description="Its `count` latest top-level comments (at most 10), oldest "
+        "first: what a feed shows under a post. Batched for a whole page.",
+    )
+    async def latest_comments(self, info: Info, count: int = 3) -> list[Comment]:
+        if not 0 <= count <= LATEST_COMMENTS_MAX:
+            raise BadUserInput(f"count must be between 0 and {LATEST_COMMENTS_MAX}.")
+        if count == 0:
+            return []
+        loader = info.context.loaders.latest_comments_by_post
+        return await loader.load((self.pk, count))
+
+    @strawberry_django.field(only=[], description="How many reactions it has.")
+    async def reaction_count(self, info: Info) -> int:
+        counts = await info.context.loaders.reaction_counts_by_post.load(self.pk)
+        return sum(counts.values())
+
+    @strawberry_django.field(
+        only=[],
+        description="The reactions by kind: only kinds with at least one, in the "
+        "order of ReactionKind.",
+    )
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        counts = await info.context.loaders.reaction_counts_by_post.load(self.pk)
+        return _reaction_counts(counts)
+
+    @strawberry_django.field(
+        only=[], description="The viewer's reaction; null if none."
+    )
+    async def viewer_reaction(self, info: Info) -> ReactionKind | None:
+        return await info.context.loaders.viewer_reactions_by_post.load(self.pk)
+
+    @strawberry_django.field(
+        only=["author"], description="Whether the viewer may edit it (its author)."
+    )
+    def viewer_can_edit(self, info: Info) -> bool:
+        return access.can_edit_authored(info.context.viewer, self.author_id)
+
+    @strawberry_django.field(
+        only=["author", "group"],
+        description="Whether the viewer may delete it: its author, an owner or "
+        "admin of its group, or an organisation admin.",
+    )
+    async def viewer_can_delete(self, info: Info) -> bool:
+        return await _viewer_can_delete(info, self.author_id, self.group_id)
+
+    @strawberry_django.field(
+        only=["group"],
+        description="Whether the viewer may pin or unpin it: an owner or admin of "
+        "its group; communicators and administrators organisation-wide.",
+    )
+    async def viewer_can_pin(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if self.group_id is None or not access.is_signed_in(viewer):
+            return access.can_pin_post(viewer, self, None)
+        loader = info.context.loaders.viewer_memberships_by_group
+        return access.can_pin_post(viewer, self, await loader.load(self.group_id))
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.post_visible_to(info.context.viewer)
+
+
+ReactionSubject = Annotated[
+    Post | Comment,
+    strawberry.union(
+        "ReactionSubject", description="What one reacts to: a post or a comment."
+    ),
+]
