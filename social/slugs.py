@@ -5,6 +5,7 @@
 """
 
 import re
+import secrets
 from collections.abc import Iterable
 
 from django.utils.text import slugify
@@ -54,6 +55,16 @@ def unique_slug(name: str, taken: Iterable[str], max_length: int) -> str:
         if candidate not in taken:
             return candidate
         number += 1
+
+
+def secret_slug(name: str, max_length: int) -> str:
+    """A slug for a secret group: its name's, with a random suffix.
+
+    A secret group must not hold the plain slug of its name: a colleague creating
+    a group of that name would get "<slug>-2" and learn that it exists.
+    """
+    suffix = f"-{secrets.token_hex(4)}"
+    return slug_base(name, max_length - len(suffix)) + suffix
 
 
 def slug_prefix(name: str, max_length: int) -> str:

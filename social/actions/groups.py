@@ -20,7 +20,7 @@ from social.models import (
     User,
     Visibility,
 )
-from social.slugs import slug_prefix, unique_slug
+from social.slugs import secret_slug, slug_prefix, unique_slug
 
 GROUP_NAME_MAX_LENGTH = Group._meta.get_field("name").max_length
 GROUP_DESCRIPTION_MAX_LENGTH = 2_000
@@ -193,7 +193,11 @@ def group_create(
         taken = Group.objects.filter(slug__startswith=prefix).values_list(
             "slug", flat=True
         )
-        slug = unique_slug(fields["name"], taken, SLUG_MAX_LENGTH)
+        slug = (
+            secret_slug(fields["name"], SLUG_MAX_LENGTH)
+            if fields["visibility"] == Visibility.SECRET
+            else unique_slug(fields["name"], taken, SLUG_MAX_LENGTH)
+        )
         try:
             with transaction.atomic():
                 group = Group.objects.create(
@@ -226,15 +230,21 @@ def group_update(
 ) -> Group:
     """Change a group's settings (its owners and admins only); None keeps a field.
 
-    The slug stays as it is when the group is renamed, so links keep working.
-    Making a group secret drops its pending requests: a secret group is joined
-    only when a moderator adds you. Locks the group's row.
+    The slug stays as it is when the group is renamed, so links keep working;
+    a group made secret gets a new, unguessable slug (social.slugs.secret_slug)
+    and drops its pending requests: a secret group is joined only when a
+    moderator adds you. Locks the group's row.
     """
     changes = _clean(
         name=name, description=description, kind=kind, visibility=visibility
     )
     with transaction.atomic():
         group, _membership = _moderated_group(actor, group_id)
+        if (
+            changes.get("visibility") == Visibility.SECRET
+            and group.visibility != Visibility.SECRET
+        ):
+            changes["slug"] = secret_slug(group.name, SLUG_MAX_LENGTH)
         for attribute, value in changes.items():
             setattr(group, attribute, value)
         if changes:

@@ -1,6 +1,7 @@
 """The news feed: `feed(first, after, groupId)`."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -282,6 +283,11 @@ class TestStableCursors:
         for thread in threads:
             thread.start()
         try:
+            # Page only once posts are being written, so paging and writing overlap.
+            deadline = time.monotonic() + 30
+            while not created and not failures and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert created, "no post was written while paging"
             seen = page_through(client, 7)
         finally:
             stop.set()

@@ -1,5 +1,6 @@
 """The `Group` type, `groups`, `group(slug)`, `createGroup` and `updateGroup`."""
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -566,9 +567,14 @@ class TestCreateGroup:
         )["createGroup"]
         # then
         assert result["errors"] == []
+        slug = result["group"].pop("slug")
+        # A secret group's slug carries a random suffix (TestSecretGroupSlugs).
+        if visibility == "SECRET":
+            assert re.fullmatch(r"mairie-dans-la-marmite-[0-9a-f]{8}", slug)
+        else:
+            assert slug == "mairie-dans-la-marmite"
         assert {k: v for k, v in result["group"].items() if k != "id"} == {
             "name": "Mairie dans la marmite",
-            "slug": "mairie-dans-la-marmite",
             "description": "Recettes du midi",
             "kind": "SOCIAL",
             "visibility": visibility,
@@ -578,7 +584,7 @@ class TestCreateGroup:
             "viewerIsMember": True,
             "viewerHasPendingRequest": False,
         }
-        group = Group.objects.get(slug="mairie-dans-la-marmite")
+        group = Group.objects.get(slug=slug)
         assert group.created_by == town.users[viewer]
         assert list(group.memberships.values_list("user__username", "role")) == [
             (town.users[viewer].username, "OWNER")
@@ -835,3 +841,41 @@ class TestUpdateGroup:
         assert [(e["field"], e["code"]) for e in result["errors"]] == [
             ("groupId", "NOT_FOUND")
         ]
+
+
+class TestSecretGroupSlugs:
+    """A secret group's slug gives nothing away: it never holds the plain slug of
+    its name, which a colleague creating a group of that name would bump to -2."""
+
+    def create(self, client: GraphQLClient, name: str, visibility: str) -> dict:
+        payload = client.data(
+            CREATE,
+            {"input": {"name": name, "kind": "PROJECT", "visibility": visibility}},
+        )["createGroup"]
+        assert payload["errors"] == []
+        return payload["group"]
+
+    def test_a_group_named_like_a_secret_one_gets_the_plain_slug(self, db):
+        # given
+        insider = signed_in(make_user("sophie"))
+        outsider = signed_in(make_user("olga"))
+        secret = self.create(insider, "Cellule de crise", "SECRET")
+        # when
+        mine = self.create(outsider, "Cellule de crise", "PUBLIC")
+        # then
+        assert secret["slug"].startswith("cellule-de-crise-")
+        assert mine["slug"] == "cellule-de-crise"
+
+    def test_a_group_made_secret_leaves_its_plain_slug(self, db):
+        # given
+        owner = signed_in(make_user("sophie"))
+        group = self.create(owner, "Projet piscine", "PRIVATE")
+        # when
+        updated = owner.data(
+            UPDATE, {"input": {"groupId": group["id"], "visibility": "SECRET"}}
+        )["updateGroup"]["group"]
+        # then
+        assert updated["slug"] != "projet-piscine"
+        assert updated["slug"].startswith("projet-piscine-")
+        other = self.create(signed_in(make_user("olga")), "Projet piscine", "PUBLIC")
+        assert other["slug"] == "projet-piscine"

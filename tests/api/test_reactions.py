@@ -246,6 +246,7 @@ def test_concurrent_reactions_of_one_user_leave_one(on):
         thread.join()
     # then
     assert failures == []
+    assert len(results) == len(kinds)
     assert all(result["errors"] == [] for result in results)
     [reaction] = Reaction.objects.all()
     assert reaction.user_id == user.pk
