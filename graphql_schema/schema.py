@@ -15,15 +15,17 @@ from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.invitations.mutations import InvitationMutations
 from graphql_schema.limits import LIMIT_EXTENSIONS
 from graphql_schema.org.queries import OrgQueries
+from graphql_schema.polls.mutations import PollMutations
 from graphql_schema.posts.mutations import PostMutations
 from graphql_schema.posts.queries import PostQueries
+from graphql_schema.search.queries import SearchQueries
 from graphql_schema.system.subscriptions import SystemSubscriptions
 from graphql_schema.users.mutations import UserMutations
 from graphql_schema.users.queries import UserQueries
 
 
 @strawberry.type
-class Query(UserQueries, OrgQueries, GroupQueries, PostQueries):
+class Query(UserQueries, OrgQueries, GroupQueries, PostQueries, SearchQueries):
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global ID; null if the viewer may not see it."
     )
@@ -40,6 +42,7 @@ class Mutation(
     InvitationMutations,
     GroupMutations,
     PostMutations,
+    PollMutations,
 ):
     pass
 

@@ -16,6 +16,8 @@ from social.models import (
     Invitation,
     Membership,
     MembershipStatus,
+    Poll,
+    PollOption,
     Post,
     Role,
     Site,
@@ -332,3 +334,106 @@ def can_set_group_role(
     if GroupRole.OWNER in (role, target.role):
         return membership.role == GroupRole.OWNER
     return True
+
+
+# --- Polls (issue 5) ---------------------------------------------------------------
+#
+# A poll is read by whoever reads its post, and voted on by them too (like comments:
+# the readers of a PUBLIC group need not join it). Its organisers — the post's
+# author, the owners and admins of its group, organisation admins (who must see the
+# post) — close it and, once a named quiz is closed, see its winners. Results
+# (counts, voters) hidden until close are hidden from everyone, organisers
+# included: they can close the poll early. Who chose what on an anonymous poll is
+# never readable by anyone.
+
+
+def poll_visible_to(viewer: Viewer | None) -> QuerySet[Poll]:
+    """The polls of the posts the viewer may read."""
+    if not is_signed_in(viewer):
+        return Poll.objects.none()
+    return Poll.objects.filter(post__in=post_visible_to(viewer))
+
+
+def poll_option_visible_to(viewer: Viewer | None) -> QuerySet[PollOption]:
+    """The options of the polls the viewer may read."""
+    if not is_signed_in(viewer):
+        return PollOption.objects.none()
+    return PollOption.objects.filter(poll__in=poll_visible_to(viewer))
+
+
+def polls_open_to_votes(viewer: Viewer | None) -> QuerySet[Poll]:
+    """Polls the viewer may vote on (when open): every poll they may read."""
+    return poll_visible_to(viewer)
+
+
+def can_organise_poll(
+    viewer: Viewer | None, post: Post, group_membership: Membership | None
+) -> bool:
+    """The post's author, a moderator of its group, or an organisation admin
+    closes its poll and sees a quiz's winners."""
+    return (
+        can_edit_authored(viewer, post.author_id)
+        or can_moderate_group(viewer, group_membership)
+        or is_org_admin(viewer)
+    )
+
+
+def polls_organised_by(viewer: Viewer | None) -> QuerySet[Poll]:
+    """The readable polls the viewer organises (`can_organise_poll`), as SQL."""
+    if not is_signed_in(viewer):
+        return Poll.objects.none()
+    if is_org_admin(viewer):
+        return poll_visible_to(viewer)
+    return poll_visible_to(viewer).filter(
+        Q(post__author_id=viewer.pk) | Q(post__group_id__in=moderated_group_ids(viewer))
+    )
+
+
+def poll_closed_q(now, prefix: str = "") -> Q:
+    """The polls closed at `now` (Poll.is_closed_at), as a filter; `prefix`
+    reaches the poll from another model (`"poll__"`)."""
+    return Q(**{f"{prefix}closed_at__isnull": False}) | Q(
+        **{f"{prefix}closes_at__lte": now}
+    )
+
+
+def can_see_poll_results(poll: Poll, now) -> bool:
+    """Counts and voters are shown unless hidden until a close still to come."""
+    return not poll.hide_results_until_closed or poll.is_closed_at(now)
+
+
+def can_see_poll_voters(poll: Poll, now) -> bool:
+    """Who chose an option is shown on named polls whose results are shown."""
+    return not poll.is_anonymous and can_see_poll_results(poll, now)
+
+
+def can_see_quiz_winners(viewer: Viewer | None, poll: Poll, is_organiser: bool, now):
+    """A named quiz's winners are shown to its organisers once it is closed."""
+    return (
+        is_organiser
+        and poll.is_quiz
+        and not poll.is_anonymous
+        and poll.is_closed_at(now)
+    )
+
+
+# --- Search (issue 8) ----------------------------------------------------------------
+#
+# Search finds only what the viewer may read, decided in the database query before
+# ranking and paging, with the rules above: posts and comments of organisation-wide
+# posts and of groups whose content the viewer reads, groups the viewer sees, people
+# the viewer sees. Anonymous clients find nothing.
+
+
+def search_scope(viewer: Viewer | None) -> Q:
+    """The search index entries (social.search.SearchEntry) the viewer may find."""
+    if not is_signed_in(viewer):
+        return Q(pk__in=[])
+    readable = Q(group_id__isnull=True) | Q(
+        group_id__in=group_content_visible_to(viewer).values("pk")
+    )
+    return (
+        (Q(kind__in=("POST", "COMMENT")) & readable)
+        | Q(kind="GROUP", group_id__in=group_visible_to(viewer).values("pk"))
+        | Q(kind="USER", object_id__in=user_visible_to(viewer).values("pk"))
+    )

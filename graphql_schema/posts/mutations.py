@@ -6,6 +6,7 @@ from strawberry import relay
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError, perform, signed_in_viewer
 from graphql_schema.ids import pk_of
+from graphql_schema.polls.mutations import PollInput, poll_spec
 from graphql_schema.posts.types import Comment, Post, ReactionKind, ReactionSubject
 from social.actions.comments import comment_add, comment_delete, comment_update
 from social.actions.posts import post_create, post_delete, post_pin, post_update
@@ -27,6 +28,10 @@ class CreatePostInput:
     is_announcement: bool = strawberry.field(
         default=False,
         description="An announcement (communicators and administrators).",
+    )
+    poll: PollInput | None = strawberry.field(
+        default=None,
+        description="A poll or quiz, created with the post (both or nothing).",
     )
 
 
@@ -184,6 +189,7 @@ class PostMutations:
                 group_id=_optional_pk(input.group_id, "Group", "groupId"),
                 body=input.body,
                 is_announcement=input.is_announcement,
+                poll=poll_spec(input.poll),
             )
         )
         return CreatePostPayload(post=post, errors=errors)

@@ -12,6 +12,8 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
+from graphql_schema.polls.loaders import poll_loaders
+from graphql_schema.polls.types import Poll
 from graphql_schema.relay import Connection
 from graphql_schema.users.types import User
 from social import access
@@ -193,6 +195,12 @@ class Post(relay.Node):
     )
     async def comment_count(self, info: Info) -> int:
         return await info.context.loaders.comment_counts_by_post.load(self.pk)
+
+    @strawberry_django.field(
+        only=[], description="Its poll or quiz; null if it has none."
+    )
+    async def poll(self, info: Info) -> Poll | None:
+        return await poll_loaders(info).polls_by_post.load(self.pk)
 
     @strawberry_django.connection(
         Connection[Comment],

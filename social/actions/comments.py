@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from social import access
+from social import access, search
 from social.errors import DomainError, ErrorCode, check_text
 from social.markdown import render_markdown
 from social.models import Comment, Group, User
@@ -65,13 +65,15 @@ def comment_add(
                     ErrorCode.NOT_FOUND, "No such comment on this post.", "parentId"
                 )
         text = check_text(body, field="body", max_length=COMMENT_BODY_MAX_LENGTH)
-        return Comment.objects.create(
+        comment = Comment.objects.create(
             post=post,
             author=actor,
             parent_id=thread_id,
             body=text,
             body_html=render_markdown(text),
         )
+        search.index_comment(comment)
+        return comment
 
 
 def comment_update(*, actor: User, comment_id: int, body: str) -> Comment:
@@ -90,6 +92,7 @@ def comment_update(*, actor: User, comment_id: int, body: str) -> Comment:
         comment.body_html = render_markdown(text)
         comment.edited_at = timezone.now()
         comment.save(update_fields=["body", "body_html", "edited_at"])
+        search.index_comment(comment)
         return comment
 
 
@@ -114,6 +117,7 @@ def comment_delete(*, actor: User, comment_id: int) -> Comment:
                 "Only its author or a moderator deletes a comment.",
                 "commentId",
             )
+        search.unindex_comment(comment.pk)
         comment.delete()
         comment.pk = comment_id
         return comment

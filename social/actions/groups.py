@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
-from social import access
+from social import access, search
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.models import (
     Group,
@@ -209,6 +209,7 @@ def group_create(
                     role=GroupRole.OWNER,
                     status=MembershipStatus.ACTIVE,
                 )
+                search.index_group(group)
         except IntegrityError:
             if not Group.objects.filter(slug=slug).exists():
                 raise
@@ -249,6 +250,7 @@ def group_update(
             setattr(group, attribute, value)
         if changes:
             group.save(update_fields=list(changes))
+            search.index_group(group)
         if changes.get("visibility") == Visibility.SECRET:
             Membership.objects.filter(
                 group=group, status=MembershipStatus.PENDING

@@ -4,7 +4,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from social import access
+from social import access, search
+from social.actions.polls import PollSpec, check_poll, poll_add
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.markdown import render_markdown
 from social.models import Group, Membership, Post, User
@@ -43,9 +44,15 @@ def _visible_group(actor: User, group_id: int) -> QuerySet[Group]:
 
 
 def post_create(
-    *, actor: User, group_id: int | None, body: str, is_announcement: bool = False
+    *,
+    actor: User,
+    group_id: int | None,
+    body: str,
+    is_announcement: bool = False,
+    poll: PollSpec | None = None,
 ) -> Post:
-    """Publish a post in a group, or organisation-wide when `group_id` is None.
+    """Publish a post in a group, or organisation-wide when `group_id` is None,
+    with its poll if `poll` is given (both or nothing).
 
     Locks the actor's membership row, so that a post cannot slip in while the
     actor is being removed from the group.
@@ -91,15 +98,25 @@ def post_create(
             text = check_text(body, field="body", max_length=POST_BODY_MAX_LENGTH)
         except DomainError as error:
             errors.append(error)
+        checked_poll = None
+        if poll is not None:
+            try:
+                checked_poll = check_poll(poll, now=timezone.now())
+            except DomainErrors as refused:
+                errors.extend(refused.errors)
         if errors:
             raise DomainErrors(errors)
-        return Post.objects.create(
+        post = Post.objects.create(
             author=actor,
             group_id=group_id,
             body=text,
             body_html=render_markdown(text),
             is_announcement=is_announcement,
         )
+        if checked_poll is not None:
+            poll_add(post, checked_poll)
+        search.index_post(post)
+        return post
 
 
 def post_update(*, actor: User, post_id: int, body: str) -> Post:
@@ -118,6 +135,7 @@ def post_update(*, actor: User, post_id: int, body: str) -> Post:
         post.body_html = render_markdown(text)
         post.edited_at = timezone.now()
         post.save(update_fields=["body", "body_html", "edited_at"])
+        search.index_post(post)
         return post
 
 
@@ -136,6 +154,7 @@ def post_delete(*, actor: User, post_id: int) -> int:
                 "Only its author or a moderator deletes a post.",
                 "postId",
             )
+        search.unindex_post(post.pk)
         post.delete()
         return post_id
 

@@ -815,3 +815,62 @@ REACTIONS = {
     "social": {ReactionKind.LIKE: 5, ReactionKind.FUNNY: 4, ReactionKind.LOVE: 1},
     "work": {ReactionKind.LIKE: 7, ReactionKind.BRAVO: 2, ReactionKind.INSIGHTFUL: 1},
 }
+
+
+# --- Polls and quizzes (issue 5) -------------------------------------------------
+
+# The question of the quiz added to each of the last QUIZ_DAYS riddles of
+# "Un jour, une fleur": the riddle's answer among QUIZ_OPTIONS - 1 other flowers.
+QUIZ_QUESTION = "Quelle est la fleur du jour ?"
+QUIZ_DAYS = 7
+QUIZ_OPTIONS = 4
+
+
+@dataclass(frozen=True)
+class PollPostSpec:
+    """A post with a poll; `group` is a slug, or None for the whole organisation;
+    `author` a username or a role of the group (OWNER, ADMIN)."""
+
+    group: str | None
+    author: str
+    body: str
+    question: str
+    options: tuple[str, ...]
+    is_multiple_choice: bool = False
+    is_anonymous: bool = False
+    hide_results_until_closed: bool = False
+    # Days from now until it closes; negative: it closed that many days ago.
+    closes_in_days: int | None = None
+
+
+POLL_POSTS = [
+    PollPostSpec(
+        None,
+        COMMUNICATOR,
+        "La fête du personnel revient en juin ! Aidez-nous à choisir la date : "
+        "plusieurs réponses possibles.",
+        "Quel jour pour la fête du personnel ?",
+        ("Vendredi 20 juin au soir", "Samedi 21 juin midi", "Vendredi 27 juin"),
+        is_multiple_choice=True,
+        closes_in_days=10,
+    ),
+    PollPostSpec(
+        "la-machine-a-cafe",
+        OWNER,
+        "Sondage anonyme, soyez honnêtes : la nouvelle machine à café, vous en "
+        "pensez quoi ?",
+        "Le café de la nouvelle machine est…",
+        ("Excellent", "Buvable", "Un crime contre l'Italie"),
+        is_anonymous=True,
+    ),
+    PollPostSpec(
+        "la-mairie-dans-la-marmite",
+        OWNER,
+        "Pour le concours de desserts, on garde les résultats secrets jusqu'à "
+        "la fin du vote.",
+        "Quel dessert pour le concours de la rentrée ?",
+        ("Tarte tatin", "Far breton", "Clafoutis", "Fondant au chocolat"),
+        hide_results_until_closed=True,
+        closes_in_days=-2,
+    ),
+]

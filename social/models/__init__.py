@@ -10,7 +10,9 @@ from social.models.groups import (
     Visibility,
 )
 from social.models.org import Department, Site
+from social.models.polls import Poll, PollBallot, PollOption, PollParticipation
 from social.models.posts import Comment, Post, Reaction, ReactionKind
+from social.models.search import SearchEntry, SearchKind
 from social.models.users import Role, User
 
 __all__ = [
@@ -23,10 +25,16 @@ __all__ = [
     "Invitation",
     "Membership",
     "MembershipStatus",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollParticipation",
     "Post",
     "Reaction",
     "ReactionKind",
     "Role",
+    "SearchEntry",
+    "SearchKind",
     "Site",
     "User",
     "Visibility",

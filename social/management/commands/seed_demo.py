@@ -27,7 +27,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.utils import timezone
 
-from social import access
+from social import access, search
+from social.actions.polls import voter_key
 from social.management import demo_content as content
 from social.management.demo_content import ADMIN, MEMBER, OWNER, GroupSpec, PostSpec
 from social.markdown import render_markdown
@@ -39,6 +40,10 @@ from social.models import (
     GroupRole,
     Membership,
     MembershipStatus,
+    Poll,
+    PollBallot,
+    PollOption,
+    PollParticipation,
     Post,
     Reaction,
     Role,
@@ -367,6 +372,8 @@ class Command(BaseCommand):
             departments,
         )
         talk.seed()
+        polls, poll_posts = seed_polls(random.Random(SEED))  # noqa: S311
+        talk.created[Post] += poll_posts
         self.stdout.write(
             f"Demo content: {talk.created[Group]} group(s), "
             f"{talk.created[Membership]} membership(s), {talk.created[Post]} "
@@ -376,6 +383,14 @@ class Command(BaseCommand):
             f"{Comment.objects.count()} comments, {Reaction.objects.count()} "
             "reactions."
         )
+        self.stdout.write(
+            f"Demo polls: {polls} poll(s) created ({poll_posts} with a post of "
+            "their own); "
+            f"{Poll.objects.count()} polls."
+        )
+        if talk.created[Post] or talk.created[Comment] or talk.created[Group]:
+            # Bulk inserts skip the actions that index each write.
+            self.stdout.write(f"Search index: {search.rebuild()} entries.")
         self.stdout.write(f"Demo accounts (password '{DEMO_PASSWORD}'):")
         for username, first, last, role, *_rest in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<16} {first} {last}, {role.label}")
@@ -949,3 +964,144 @@ class TownTalk:
             instance.created_at = moment
         model.objects.bulk_update(objects, ["created_at"], batch_size=500)
         self.created[model] += len(objects)
+
+
+# --- Polls and quizzes (issue 5) ---------------------------------------------------
+
+
+def seed_polls(rng: random.Random) -> tuple[int, int]:
+    """Add the demo polls and the quizzes of the last riddles that are missing,
+    with votes; return how many polls, and posts for them, were created. Runs
+    again without duplicating anything: a post keeps the poll it has."""
+    with transaction.atomic():
+        posts = sum(_seed_poll_post(rng, spec) for spec in content.POLL_POSTS)
+        quizzes = _seed_riddle_quizzes(rng)
+    return posts + quizzes, posts
+
+
+def _active_members(group: Group | None) -> list[User]:
+    users = User.objects.filter(is_active=True).order_by("username")
+    if group is not None:
+        users = users.filter(
+            memberships__group=group, memberships__status=MembershipStatus.ACTIVE
+        )
+    return list(users)
+
+
+def _group_role_holder(group: Group, role: str) -> User | None:
+    membership = (
+        Membership.objects.filter(
+            group=group,
+            status=MembershipStatus.ACTIVE,
+            role=GroupRole.OWNER if role == OWNER else GroupRole.ADMIN,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _seed_poll_post(rng: random.Random, spec: content.PollPostSpec) -> int:
+    group = None
+    if spec.group is not None:
+        group = Group.objects.filter(slug=spec.group).first()
+        if group is None:
+            return 0
+    body = content.unwrap(spec.body)
+    if Post.objects.filter(group=group, body=body).exists():
+        return 0
+    if spec.author in (OWNER, ADMIN):
+        author = _group_role_holder(group, spec.author)
+    else:
+        author = User.objects.filter(username=spec.author, is_active=True).first()
+    if author is None:
+        return 0
+    post = Post.objects.create(
+        author=author, group=group, body=body, body_html=render_markdown(body)
+    )
+    now = timezone.now()
+    closes_at = (
+        None
+        if spec.closes_in_days is None
+        else now + timedelta(days=spec.closes_in_days)
+    )
+    poll = Poll.objects.create(
+        post=post,
+        question=spec.question,
+        is_multiple_choice=spec.is_multiple_choice,
+        is_anonymous=spec.is_anonymous,
+        hide_results_until_closed=spec.hide_results_until_closed,
+        closes_at=closes_at,
+    )
+    options = PollOption.objects.bulk_create(
+        PollOption(poll=poll, position=n, text=text)
+        for n, text in enumerate(spec.options)
+    )
+    voters = _active_members(group)
+    for voter in rng.sample(voters, min(len(voters), rng.randint(8, 30))):
+        count = rng.randint(1, 2) if spec.is_multiple_choice else 1
+        _cast(poll, voter, rng.sample(options, count), now - timedelta(hours=1))
+    return 1
+
+
+def _cast(poll: Poll, voter: User, options: list[PollOption], when) -> None:
+    """Record a vote as social.actions.polls.poll_vote would."""
+    who = (
+        {"voter_key": voter_key(poll.pk, voter.pk)}
+        if poll.is_anonymous
+        else {"user": voter}
+    )
+    PollBallot.objects.bulk_create(
+        PollBallot(poll=poll, option=option, **who) for option in options
+    )
+    PollParticipation.objects.create(poll=poll, user=voter, voted_at=when)
+
+
+def _seed_riddle_quizzes(rng: random.Random) -> int:
+    """A quiz on each of the last riddles of "Un jour, une fleur" without one:
+    closed the day after it was posted, but the latest, open until tomorrow."""
+    group = Group.objects.filter(slug="un-jour-une-fleur").first()
+    if group is None:
+        return 0
+    riddles = list(
+        Post.objects.filter(group=group, body__in=RIDDLE_ANSWERS).order_by(
+            "-created_at", "-pk"
+        )[: content.QUIZ_DAYS]
+    )
+    members = _active_members(group)
+    everyone = [answer for _, answer in content.RIDDLES]
+    now = timezone.now()
+    created = 0
+    for age, post in enumerate(riddles):
+        if Poll.objects.filter(post=post).exists():
+            continue
+        answer = RIDDLE_ANSWERS[post.body]
+        others = rng.sample(
+            [a for a in everyone if a != answer], content.QUIZ_OPTIONS - 1
+        )
+        texts = [*others, answer]
+        rng.shuffle(texts)
+        texts = [text[:1].upper() + text[1:] for text in texts]
+        right = next(a for a in texts if a.lower() == answer.lower())
+        latest = age == 0
+        poll = Poll.objects.create(
+            post=post,
+            question=content.QUIZ_QUESTION,
+            is_quiz=True,
+            closes_at=now + timedelta(days=1) if latest else None,
+            closed_at=None if latest else post.created_at + timedelta(days=1),
+        )
+        options = PollOption.objects.bulk_create(
+            PollOption(poll=poll, position=n, text=text, is_correct=text == right)
+            for n, text in enumerate(texts)
+        )
+        correct = next(option for option in options if option.is_correct)
+        voters = rng.sample(members, min(len(members), rng.randint(6, 20)))
+        for n, voter in enumerate(voters):
+            choice = correct if rng.random() < 0.6 else rng.choice(options)
+            when = min(post.created_at + timedelta(minutes=7 * (n + 1)), now)
+            _cast(poll, voter, [choice], when)
+        created += 1
+    return created

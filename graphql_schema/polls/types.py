@@ -1,0 +1,202 @@
+"""GraphQL types of polls and quizzes."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+import strawberry_django
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from strawberry import relay
+
+from graphql_schema.context import Info
+from graphql_schema.polls.loaders import poll_loaders
+from graphql_schema.relay import Connection
+from graphql_schema.users.types import User
+from social import access
+from social.models import Poll as PollModel
+from social.models import PollBallot
+from social.models import PollOption as PollOptionModel
+from social.models import User as UserModel
+from social.selectors.polls import quiz_winners
+
+if TYPE_CHECKING:
+    from graphql_schema.posts.types import Post
+
+
+async def _poll_of(info: Info, poll_id: int) -> PollModel | None:
+    return await poll_loaders(info).polls_by_id.load(poll_id)
+
+
+def _results_shown(poll: PollModel | None) -> bool:
+    return poll is not None and access.can_see_poll_results(poll, timezone.now())
+
+
+@strawberry_django.type(
+    PollOptionModel,
+    name="PollOption",
+    description="One answer of a poll.",
+)
+class PollOption(relay.Node):
+    text: str
+
+    @strawberry_django.field(
+        only=["poll"],
+        description="How many voters chose it; null while the results are "
+        "hidden until the poll closes.",
+    )
+    async def vote_count(self, info: Info) -> int | None:
+        if not _results_shown(await _poll_of(info, self.poll_id)):
+            return None
+        return await poll_loaders(info).vote_counts_by_option.load(self.pk)
+
+    @strawberry_django.field(
+        only=["poll", "is_correct"],
+        description="Whether it is a right answer of a quiz: null until the quiz "
+        "is closed, and always null on a poll that is not a quiz.",
+    )
+    async def is_correct(self, info: Info) -> bool | None:
+        poll = await _poll_of(info, self.poll_id)
+        if poll is None or not poll.is_quiz or not poll.is_closed_at(timezone.now()):
+            return None
+        return self.is_correct
+
+    @strawberry_django.connection(
+        Connection[User],
+        description="Who chose it, by name: always empty on an anonymous poll, "
+        "and while the results are hidden. One query per option: not for lists.",
+    )
+    def voters(self, info: Info) -> Iterable[UserModel]:
+        now = timezone.now()
+        ballots = PollBallot.objects.filter(
+            option_id=self.pk, user__isnull=False, poll__is_anonymous=False
+        ).filter(
+            Q(poll__hide_results_until_closed=False)
+            | access.poll_closed_q(now, "poll__")
+        )
+        return access.user_visible_to(info.context.viewer).filter(
+            pk__in=ballots.values("user_id")
+        )
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.poll_option_visible_to(info.context.viewer)
+
+
+@strawberry_django.type(
+    PollModel,
+    name="Poll",
+    description="The poll of a post; a quiz when it has right answers.",
+)
+class Poll(relay.Node):
+    question: str
+    is_multiple_choice: bool = strawberry_django.field(
+        description="Whether a voter may choose several options."
+    )
+    is_anonymous: bool = strawberry_django.field(
+        description="Whether nobody, administrators included, can learn who "
+        "chose what (`voters` stays empty)."
+    )
+    is_quiz: bool = strawberry_django.field(
+        description="Whether it has right answers (`isCorrect`, `winners`)."
+    )
+    hide_results_until_closed: bool = strawberry_django.field(
+        description="Whether counts and voters stay hidden (null) until it closes."
+    )
+    closes_at: datetime | None = strawberry_django.field(
+        description="When it stops taking votes; null if it stays open until "
+        "closed by hand."
+    )
+    closed_at: datetime | None = strawberry_django.field(
+        description="When it was closed by hand (closePoll); null otherwise."
+    )
+    created_at: datetime
+
+    @strawberry_django.field(
+        only=["closes_at", "closed_at"],
+        description="Whether it takes no more votes: closed by hand, or past "
+        "`closesAt`.",
+    )
+    def is_closed(self) -> bool:
+        return self.is_closed_at(timezone.now())
+
+    @strawberry_django.field(only=["post"], description="The post it belongs to.")
+    async def post(
+        self, info: Info
+    ) -> Annotated["Post", strawberry.lazy("graphql_schema.posts.types")] | None:
+        return await info.context.loaders.posts_by_id.load(self.post_id)
+
+    @strawberry_django.field(only=[], description="Its options, in order.")
+    async def options(self, info: Info) -> list[PollOption]:
+        return await poll_loaders(info).options_by_poll.load(self.pk)
+
+    @strawberry_django.field(
+        only=["hide_results_until_closed", "closes_at", "closed_at"],
+        description="How many people voted; null while the results are hidden "
+        "until it closes.",
+    )
+    async def total_voters(self, info: Info) -> int | None:
+        if not access.can_see_poll_results(self, timezone.now()):
+            return None
+        return await poll_loaders(info).voter_counts_by_poll.load(self.pk)
+
+    @strawberry_django.field(
+        only=[],
+        description="The options the viewer chose (empty if they did not vote), "
+        "shown to them even while the results are hidden.",
+    )
+    async def viewer_voted_options(self, info: Info) -> list[PollOption]:
+        loaders = poll_loaders(info)
+        chosen = await loaders.viewer_choices_by_poll.load(self.pk)
+        if not chosen:
+            return []
+        options = await loaders.options_by_poll.load(self.pk)
+        return [option for option in options if option.pk in chosen]
+
+    @strawberry_django.field(
+        only=["post", "closes_at", "closed_at"],
+        description="Whether the viewer may close it: an open poll, and the "
+        "post's author, an owner or admin of its group, or an organisation admin.",
+    )
+    async def viewer_can_close(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if not access.is_signed_in(viewer) or self.is_closed_at(timezone.now()):
+            return False
+        post = await info.context.loaders.posts_by_id.load(self.post_id)
+        if post is None:
+            return False
+        membership = None
+        if post.group_id is not None:
+            loader = info.context.loaders.viewer_memberships_by_group
+            membership = await loader.load(post.group_id)
+        return access.can_organise_poll(viewer, post, membership)
+
+    @strawberry_django.connection(
+        Connection[User],
+        description="The voters whose choice is exactly the right answer, "
+        "earliest (latest change of choice) first: for the organisers of a named "
+        "quiz once it is closed; empty otherwise, and always on an anonymous quiz.",
+    )
+    def winners(self, info: Info) -> Iterable[UserModel]:
+        viewer = info.context.viewer
+        allowed = (
+            access.polls_organised_by(viewer)
+            .filter(pk=self.pk, is_quiz=True, is_anonymous=False)
+            .filter(access.poll_closed_q(timezone.now()))
+        )
+        won = quiz_winners(self.pk).filter(poll__in=allowed)
+        return (
+            access.user_visible_to(viewer)
+            .filter(pk__in=won.values("user_id"))
+            .annotate(
+                won_at=Subquery(
+                    won.filter(user_id=OuterRef("pk")).values("voted_at")[:1]
+                )
+            )
+            .order_by("won_at", "pk")
+        )
+
+    @classmethod
+    def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
+        return queryset & access.poll_visible_to(info.context.viewer)
