@@ -6,3 +6,7 @@ class SocialConfig(AppConfig):
 
     name = "social"
     verbose_name = "Parvis"
+
+    def ready(self) -> None:
+        # Registers the SQLite search score on every new database connection.
+        from social.search import backends  # noqa: F401

@@ -16,8 +16,10 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
+from django.db.backends.signals import connection_created
 from django.db.models import F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest, Replace
+from django.dispatch import receiver
 
 from social.models import SearchEntry, SearchKind
 from social.search import text as french
@@ -110,9 +112,39 @@ def _escaped(expression):
     return expression
 
 
+def row_score(body: str | None, names: str | None, terms: str) -> float:
+    """The score of one FTS row: how often the query's stems start a word of its
+    text, per square root of its length, and twice as much for words of names.
+
+    Only the row itself counts. FTS5's bm25 weighs words by how many rows of the
+    whole index hold them, secret groups' posts included, so its scores would let
+    a searcher probe what they cannot read.
+    """
+    body_words = (body or "").split()
+    name_words = (names or "").split()
+    score = 0.0
+    for term in terms.split():
+        exact = term.startswith("=")
+        stem = term.removeprefix("=")
+        hits = 0 if exact else sum(word.startswith(stem) for word in body_words)
+        named = sum(
+            (word == stem) if exact else word.startswith(stem) for word in name_words
+        )
+        score += hits / max(len(body_words), 1) ** 0.5 + 2.0 * named
+    return score
+
+
+@receiver(connection_created)
+def _register_row_score(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "parvis_score", 3, row_score, deterministic=True
+        )
+
+
 class SqliteBackend:
-    """An FTS5 table of folded, Snowball-stemmed text ranked by bm25; typos on
-    names by edit distance over the (few) names the viewer may find."""
+    """An FTS5 table of folded, Snowball-stemmed text ranked per row (row_score);
+    typos on names by edit distance over the (few) names the viewer may find."""
 
     def write(self, entry: SearchEntry) -> None:
         """Replace the FTS row of `entry`."""
@@ -156,9 +188,14 @@ class SqliteBackend:
             alternatives = [f'body : "{french.stem(word)}"*']
             alternatives += [f'names : "{name}"' for name in sorted(typos[word])]
             clauses.append("(" + " OR ".join(alternatives) + ")")
+        terms = " ".join(
+            [french.stem(word) for word in words]
+            + [f"={name}" for word in words for name in sorted(typos[word])]
+        )
         # The MATCH expression is a parameter; the words in it are \w+ only, quoted.
         matches = entries.extra(
-            select={"score": "-bm25(search_fts)"},
+            select={"score": "parvis_score(search_fts.body, search_fts.names, %s)"},
+            select_params=[terms],
             tables=["search_fts"],
             where=[
                 "search_fts.rowid = social_searchentry.id",

@@ -67,3 +67,34 @@ def test_cascading_deletions_leave_no_entry_behind(db):
     group.delete()
     # then
     assert SearchEntry.objects.count() == 0
+
+
+def test_a_hits_score_does_not_depend_on_what_the_viewer_cannot_read(db):
+    """Posts of a secret group the viewer is not in change neither the score nor
+    the order of the viewer's hits (no probing of hidden content by scores)."""
+    # given
+    reader = make_user("lecteur")
+    author = make_user("auteur")
+    public = Group.objects.create(
+        name="Jardins", slug="jardins", kind="TOPIC", visibility="PUBLIC"
+    )
+    secret = Group.objects.create(
+        name="Cercle", slug="cercle-x1", kind="TOPIC", visibility="SECRET"
+    )
+    search.index_post(
+        Post.objects.create(author=author, group=public, body="Les tulipes du parc")
+    )
+    before = [
+        (hit.object_id, hit.score) for hit in search.search(reader, "tulipes").hits
+    ]
+    # when
+    for n in range(20):
+        search.index_post(
+            Post.objects.create(author=author, group=secret, body=f"tulipes {n}")
+        )
+    # then
+    after = [
+        (hit.object_id, hit.score) for hit in search.search(reader, "tulipes").hits
+    ]
+    assert before
+    assert after == before
