@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from graphql_schema.posts.loaders import _counts_by, _loader
 from social import access
-from social.actions.polls import voter_key
+from social.actions.polls import voter_keys
 from social.models import Poll, PollBallot, PollOption, PollParticipation
 
 if TYPE_CHECKING:
@@ -72,7 +72,9 @@ class PollLoaders:
             return {}
         user_id = self.viewer.pk
         mine = Q(poll_id__in=keys, user_id=user_id) | Q(
-            voter_key__in=[voter_key(poll_id, user_id) for poll_id in keys]
+            voter_key__in=[
+                key for poll_id in keys for key in voter_keys(poll_id, user_id)
+            ]
         )
         choices: dict[int, set[int]] = defaultdict(set)
         for poll_id, option_id in PollBallot.objects.filter(mine).values_list(

@@ -48,12 +48,21 @@ class CheckedPoll:
     spec: PollSpec
 
 
-def voter_key(poll_id: int, user_id: int) -> str:
+def voter_key(poll_id: int, user_id: int, secret: str | None = None) -> str:
     """The key of a voter's ballots on an anonymous poll: it finds their own
     choice again, and cannot be turned back into a user without the server's
     secret."""
     message = f"{poll_id}:{user_id}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    key = (secret or settings.SECRET_KEY).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def voter_keys(poll_id: int, user_id: int) -> list[str]:
+    """The keys a voter's ballots may carry: under SECRET_KEY, and under the
+    SECRET_KEY_FALLBACKS of a key rotation, so a voter still finds (and replaces)
+    a choice made before the rotation instead of voting twice."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [voter_key(poll_id, user_id, secret) for secret in secrets]
 
 
 def check_poll(spec: PollSpec, *, now: datetime) -> CheckedPoll:
@@ -156,7 +165,7 @@ def _not_found() -> DomainError:
 def _ballots_of(actor: User, poll: Poll):
     if poll.is_anonymous:
         return PollBallot.objects.filter(
-            poll_id=poll.pk, voter_key=voter_key(poll.pk, actor.pk)
+            poll_id=poll.pk, voter_key__in=voter_keys(poll.pk, actor.pk)
         )
     return PollBallot.objects.filter(poll_id=poll.pk, user_id=actor.pk)
 

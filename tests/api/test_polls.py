@@ -568,6 +568,25 @@ class TestAnonymity:
         ]
         assert vote(client, poll)["poll"]["totalVoters"] == 1
 
+    def test_a_voter_changes_their_choice_across_a_secret_key_rotation(
+        self, world, anonymous_poll, settings
+    ):
+        """After SECRET_KEY is rotated (the old one kept in SECRET_KEY_FALLBACKS,
+        as Django asks), a voter's new choice replaces the old: no double count."""
+        # given
+        peony = options_of(anonymous_poll)[2]
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+        client = world.client("group_admin")
+        # then the old choice is still the viewer's
+        state = read(world, "group_admin", anonymous_poll)["poll"]
+        assert [o["text"] for o in state["viewerVotedOptions"]] == ["Tulipe", "Rose"]
+        # when
+        payload = vote(client, anonymous_poll, peony)
+        # then
+        assert [o["voteCount"] for o in payload["poll"]["options"]] == [1, 0, 1]
+        assert payload["poll"]["totalVoters"] == 2
+
     def test_anonymous_is_not_a_field_of_a_vote_or_a_user(self, world):
         """The schema has no way to reach a ballot: no Ballot type, no votes on
         User."""
