@@ -195,6 +195,9 @@ class InvitationMutations:
         if context.is_http:
             # As `login` does: GraphiQL and other browser pages use the session.
             await sync_to_async(session_login)(context.request, accepted.user)
+        # As `login` does: the payload's `user` is the new user's own, with their
+        # private fields (phone, email).
+        context.viewer = accepted.user
         return AcceptInvitationPayload(
             token=accepted.token, user=accepted.user, errors=[]
         )

@@ -577,3 +577,20 @@ def test_a_valid_code_does_not_use_up_the_address_attempts(anonymous, admin, set
         payload = accept(anonymous, code, username="bad name!")
         assert codes_of(payload) == [("username", "INVALID")]
     assert accept(anonymous, code)["errors"] == []
+
+
+def test_the_new_user_sees_their_own_phone_and_email_in_the_payload(anonymous, admin):
+    """The account just made is the viewer's own: its private fields are shown."""
+    # given
+    code = issue_code(admin, phone="06 11 22 33 44", email="jeanne@mairie.example")
+    # when
+    payload = anonymous.data(
+        ACCEPT.replace("role }", "role phone email }"),
+        {"input": {"code": code, "username": "jdupont", "password": PASSWORD}},
+    )["acceptInvitation"]
+    # then
+    assert payload["errors"] == []
+    assert (payload["user"]["phone"], payload["user"]["email"]) == (
+        "0611223344",
+        "jeanne@mairie.example",
+    )
