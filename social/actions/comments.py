@@ -1,9 +1,9 @@
 """Writes on comments: add, edit, delete."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from social import access, search
+from social.actions.bodies import body_rewrite
 from social.errors import DomainError, ErrorCode, check_text
 from social.markdown import render_markdown
 from social.models import Comment, Group, User
@@ -87,11 +87,7 @@ def comment_update(*, actor: User, comment_id: int, body: str) -> Comment:
             raise DomainError(
                 ErrorCode.FORBIDDEN, "Only its author edits a comment.", "commentId"
             )
-        text = check_text(body, field="body", max_length=COMMENT_BODY_MAX_LENGTH)
-        comment.body = text
-        comment.body_html = render_markdown(text)
-        comment.edited_at = timezone.now()
-        comment.save(update_fields=["body", "body_html", "edited_at"])
+        body_rewrite(comment, body, max_length=COMMENT_BODY_MAX_LENGTH)
         search.index_comment(comment)
         return comment
 

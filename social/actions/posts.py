@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from social import access, search
+from social.actions.bodies import body_rewrite
 from social.actions.polls import PollSpec, check_poll, poll_add
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.markdown import render_markdown
@@ -130,11 +131,7 @@ def post_update(*, actor: User, post_id: int, body: str) -> Post:
             raise DomainError(
                 ErrorCode.FORBIDDEN, "Only its author edits a post.", "postId"
             )
-        text = check_text(body, field="body", max_length=POST_BODY_MAX_LENGTH)
-        post.body = text
-        post.body_html = render_markdown(text)
-        post.edited_at = timezone.now()
-        post.save(update_fields=["body", "body_html", "edited_at"])
+        body_rewrite(post, body, max_length=POST_BODY_MAX_LENGTH)
         search.index_post(post)
         return post
 
