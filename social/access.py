@@ -17,6 +17,7 @@ from social.models import (
     Membership,
     MembershipStatus,
     Poll,
+    PollBallot,
     PollOption,
     Post,
     Role,
@@ -402,18 +403,22 @@ def can_see_poll_results(poll: Poll, now) -> bool:
     return not poll.hide_results_until_closed or poll.is_closed_at(now)
 
 
-def can_see_poll_voters(poll: Poll, now) -> bool:
-    """Who chose an option is shown on named polls whose results are shown."""
-    return not poll.is_anonymous and can_see_poll_results(poll, now)
+def ballots_with_visible_voters(now) -> QuerySet[PollBallot]:
+    """Ballots whose voter may be named: on named polls whose results are shown.
+
+    An anonymous poll's ballots never name anyone, whoever asks.
+    """
+    return PollBallot.objects.filter(
+        user__isnull=False, poll__is_anonymous=False
+    ).filter(Q(poll__hide_results_until_closed=False) | poll_closed_q(now, "poll__"))
 
 
-def can_see_quiz_winners(viewer: Viewer | None, poll: Poll, is_organiser: bool, now):
-    """A named quiz's winners are shown to its organisers once it is closed."""
+def polls_with_winners_visible_to(viewer: Viewer | None, now) -> QuerySet[Poll]:
+    """Named quizzes, closed, that the viewer organises: their winners are shown."""
     return (
-        is_organiser
-        and poll.is_quiz
-        and not poll.is_anonymous
-        and poll.is_closed_at(now)
+        polls_organised_by(viewer)
+        .filter(is_quiz=True, is_anonymous=False)
+        .filter(poll_closed_q(now))
     )
 
 

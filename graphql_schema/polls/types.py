@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from strawberry import relay
 
@@ -16,7 +16,6 @@ from graphql_schema.relay import Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Poll as PollModel
-from social.models import PollBallot
 from social.models import PollOption as PollOptionModel
 from social.models import User as UserModel
 from social.selectors.polls import quiz_winners
@@ -68,12 +67,8 @@ class PollOption(relay.Node):
         "and while the results are hidden. One query per option: not for lists.",
     )
     def voters(self, info: Info) -> Iterable[UserModel]:
-        now = timezone.now()
-        ballots = PollBallot.objects.filter(
-            option_id=self.pk, user__isnull=False, poll__is_anonymous=False
-        ).filter(
-            Q(poll__hide_results_until_closed=False)
-            | access.poll_closed_q(now, "poll__")
+        ballots = access.ballots_with_visible_voters(timezone.now()).filter(
+            option_id=self.pk
         )
         return access.user_visible_to(info.context.viewer).filter(
             pk__in=ballots.values("user_id")
@@ -180,10 +175,8 @@ class Poll(relay.Node):
     )
     def winners(self, info: Info) -> Iterable[UserModel]:
         viewer = info.context.viewer
-        allowed = (
-            access.polls_organised_by(viewer)
-            .filter(pk=self.pk, is_quiz=True, is_anonymous=False)
-            .filter(access.poll_closed_q(timezone.now()))
+        allowed = access.polls_with_winners_visible_to(viewer, timezone.now()).filter(
+            pk=self.pk
         )
         won = quiz_winners(self.pk).filter(poll__in=allowed)
         return (
