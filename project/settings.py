@@ -156,8 +156,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Channel layer: in memory (one process) by default, Redis when REDIS_URL is set.
+# On Redis, REDIS_CHANNEL_LAYER picks the layer: "pubsub" (one PUBLISH per event
+# and per audience, whatever the number of subscribers) or "core" (a queue per
+# consumer); docs/PERFORMANCE.md has the figures behind the default.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+REDIS_CHANNEL_LAYER = os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")
+# Keeps installations (or test runs) that share one Redis apart.
+CHANNEL_LAYER_PREFIX = os.environ.get("CHANNEL_LAYER_PREFIX", "parvis")
+if REDIS_URL and REDIS_CHANNEL_LAYER == "core":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -173,11 +179,24 @@ if REDIS_URL:
                         "socket_connect_timeout": 5,
                     }
                 ],
+                "prefix": CHANNEL_LAYER_PREFIX,
                 # Longer than daphne's WebSocket timeout (none by default: a day).
                 "group_expiry": 86400,
             },
         }
     }
+elif REDIS_URL and REDIS_CHANNEL_LAYER == "pubsub":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 5}],
+                "prefix": CHANNEL_LAYER_PREFIX,
+            },
+        }
+    }
+elif REDIS_URL:
+    raise ImproperlyConfigured('REDIS_CHANNEL_LAYER must be "pubsub" or "core".')
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
