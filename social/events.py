@@ -116,6 +116,30 @@ def chat_event(
     )
 
 
+def conversation_started(
+    *, conversation_id: int, participant_ids: Iterable[int], actor_id: int | None
+) -> None:
+    """A conversation starts for these participants (new, or they were added).
+
+    Sent to each one's own audience, after their rights are re-read: their
+    connections do not listen to the conversation yet.
+    """
+    participant_ids = sorted(set(participant_ids))
+    rights_changed(participant_ids)
+    for user_id in participant_ids:
+        publish(
+            user_audience(user_id),
+            {
+                "type": EVENT,
+                "kind": "CONVERSATION_STARTED",
+                "conversation": conversation_id,
+                "message": None,
+                "sequence": None,
+                "actor": actor_id,
+            },
+        )
+
+
 def rights_changed(user_ids: Iterable[int], *, credentials: bool = False) -> None:
     """Tell these users' connections to re-read their rights before delivering
     more; with `credentials`, to re-check their token or session and close if
