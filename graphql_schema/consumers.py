@@ -3,6 +3,7 @@
 import datetime as dt
 from urllib.parse import urlsplit
 
+from asgiref.sync import ThreadSensitiveContext
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
@@ -11,39 +12,157 @@ from django.http.request import split_domain_port, validate_host
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_schema.context import Context, bearer_secret
+from graphql_schema.credentials import still_signed_in
+from graphql_schema.live.connection import (
+    CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_TRY_AGAIN,
+    LiveConnection,
+    watch,
+)
 from graphql_schema.schema import schema
+from social import events
 from social.actions.auth import token_authenticate
+
+CLOSE_FORBIDDEN = 4403
+
+
+class Refused(ConnectionRejectionError):
+    """Refuse `connection_init` with this close code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__({"reason": reason})
+        self.code = code
+        self.reason = reason
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws, with the operations cap answered with a code."""
+
+    async def handle_subscribe(self, message) -> None:
+        cap = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and cap is not None
+            and message.get("id") not in self.operations
+            and len(self.operations) >= cap
+        ):
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [
+                        {
+                            "message": f"At most {cap} operations run at once on "
+                            "one connection: complete one first.",
+                            "extensions": {"code": "RATE_LIMITED"},
+                        }
+                    ],
+                }
+            )
+            return
+        await super().handle_subscribe(message)
 
 
 class GraphQLConsumer(GraphQLWSConsumer):
     """One socket: the viewer is the bearer token's user of `connection_init`, or
     else the session's when it connects.
+
+    Each socket has its own thread for database work (ThreadSensitiveContext):
+    without it, the ORM work of every socket of the process would queue on one
+    thread. Its live state (graphql_schema.live.connection) decides what its
+    subscriptions receive.
     """
 
+    graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.live = LiveConnection(self)
+        self.graphql_context: Context | None = None
+        self._refusal: Refused | None = None
+
+    async def __call__(self, scope, receive, send):
+        async with ThreadSensitiveContext():
+            await super().__call__(scope, receive, send)
+
     async def get_context(self, request, response) -> Context:
-        return Context(request=request, response=None, viewer=request.scope["user"])
+        self.graphql_context = Context(
+            request=request, response=None, viewer=request.scope["user"]
+        )
+        return self.graphql_context
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
-        """Authenticate `{"authorization": "Bearer <token>"}`; close 4403 if bad."""
+        """Authenticate `{"authorization": "Bearer <token>"}` (4403 if bad), then
+        start live delivery (1013 while the channel layer is down, 4429 past the
+        connections allowed to one user)."""
+        watch.ensure_started()
+        if watch.down:
+            self._refuse(CLOSE_TRY_AGAIN, "Live updates unavailable: retry later")
         params = context.connection_params or {}
         value = params.get("authorization", params.get("Authorization"))
-        if value is None:
-            return UNSET
-        secret = bearer_secret(value) if isinstance(value, str) else ""
-        token = (
-            await database_sync_to_async(token_authenticate)(secret=secret)
-            if secret
-            else None
-        )
-        if token is None:
-            raise ConnectionRejectionError({"reason": "invalid or revoked token"})
-        # The context is shared by every operation of the socket: set it once.
-        context.viewer = token.user
-        context.token = token
+        if value is not None:
+            secret = bearer_secret(value) if isinstance(value, str) else ""
+            token = (
+                await database_sync_to_async(token_authenticate)(secret=secret)
+                if secret
+                else None
+            )
+            if token is None:
+                self._refuse(CLOSE_FORBIDDEN, "Invalid or revoked token")
+            # The context is shared by every operation of the socket: set it once.
+            context.viewer = token.user
+            context.token = token
+        if not await self.live.start(context.viewer):
+            self._refuse(
+                CLOSE_TOO_MANY_CONNECTIONS,
+                f"Too many connections for this user (at most "
+                f"{settings.LIVE_MAX_CONNECTIONS_PER_USER}): close one first",
+            )
         return UNSET
+
+    def _refuse(self, code: int, reason: str) -> None:
+        self._refusal = Refused(code, reason)
+        raise self._refusal
+
+    async def close(self, code=None, reason=None) -> None:
+        # Strawberry closes a refused connection_init with 4403 "Forbidden": say
+        # why instead.
+        if self._refusal is not None:
+            code, reason = self._refusal.code, self._refusal.reason
+        await super().close(code=code, reason=reason)
+
+    async def dispatch(self, message) -> None:
+        kind = message.get("type")
+        if kind == events.EVENT:
+            await self.live.deliver(message)
+        elif kind == events.RIGHTS:
+            await self._rights_changed(message)
+        else:
+            await super().dispatch(message)
+
+    async def _rights_changed(self, message: dict) -> None:
+        """Re-read the viewer's rights before handing on anything else; close the
+        socket (4403) if its credentials no longer hold."""
+        context = self.graphql_context
+        if context is None or self.live.rights is None:
+            return
+        if message.get("credentials") and not await database_sync_to_async(
+            still_signed_in
+        )(context):
+            await self.live.stop()
+            await self.close(code=CLOSE_FORBIDDEN, reason="Signed out")
+            return
+        await self.live.refresh(context.viewer)
+
+    async def disconnect(self, code: int) -> None:
+        await self.live.stop()
+        await super().disconnect(code)
 
 
 class SameOriginValidator:
@@ -89,6 +208,9 @@ graphql_ws_application = SameOriginValidator(
             schema=schema,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             connection_init_wait_timeout=dt.timedelta(seconds=10),
+            max_subscriptions_per_connection=(
+                settings.LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION
+            ),
         )
     )
 )

@@ -8,12 +8,17 @@ from graphql_schema.context import Context
 from social.models import AccessToken, User
 
 
-def _still_signed_in(context: Context) -> bool:
-    """Whether the socket's token is live and its user still active."""
+def still_signed_in(context: Context) -> bool:
+    """Whether the socket's token is live, or its session not ended, and its
+    user still active."""
     if context.token is not None:
         return AccessToken.objects.filter(
             pk=context.token.pk, revoked_at__isnull=True, user__is_active=True
         ).exists()
+    session = context.request.scope.get("session")
+    session_key = getattr(session, "session_key", None)
+    if session_key is not None and not session.exists(session_key):
+        return False
     return User.objects.filter(pk=context.viewer.pk, is_active=True).exists()
 
 
@@ -30,7 +35,7 @@ class SocketCredentialsCheck(SchemaExtension):
         if (
             not context.is_http
             and context.is_signed_in
-            and not await database_sync_to_async(_still_signed_in)(context)
+            and not await database_sync_to_async(still_signed_in)(context)
         ):
             context.viewer = AnonymousUser()
             context.token = None

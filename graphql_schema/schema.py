@@ -14,6 +14,7 @@ from graphql_schema.groups.queries import GroupQueries
 from graphql_schema.identity.mutations import IdentityMutations
 from graphql_schema.invitations.mutations import InvitationMutations
 from graphql_schema.limits import LIMIT_EXTENSIONS
+from graphql_schema.live.subscriptions import LiveSubscriptions
 from graphql_schema.org.queries import OrgQueries
 from graphql_schema.polls.mutations import PollMutations
 from graphql_schema.posts.mutations import PostMutations
@@ -48,7 +49,7 @@ class Mutation(
 
 
 @strawberry.type
-class Subscription(SystemSubscriptions):
+class Subscription(LiveSubscriptions, SystemSubscriptions):
     pass
 
 

@@ -288,6 +288,16 @@ GRAPHQL_MAX_FIELDS = env_int("GRAPHQL_MAX_FIELDS", 2000)
 GRAPHQL_PAGE_SIZE_DEFAULT = 20
 GRAPHQL_PAGE_SIZE_MAX = 100
 
+# Live updates (docs/LIVE.md): operations at once on one socket, sockets per user
+# in one server process, how often a process checks its channel layer, and how
+# many events a socket may fall behind before it is closed to resync.
+LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION = env_int(
+    "LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION", 50
+)
+LIVE_MAX_CONNECTIONS_PER_USER = env_int("LIVE_MAX_CONNECTIONS_PER_USER", 10)
+LIVE_LAYER_CHECK_SECONDS = env_int("LIVE_LAYER_CHECK_SECONDS", 2)
+LIVE_QUEUE_MAX = env_int("LIVE_QUEUE_MAX", 1000)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

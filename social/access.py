@@ -5,6 +5,8 @@
 treated everywhere as if it did not exist.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
@@ -205,6 +207,15 @@ def can_moderate_group(viewer: Viewer | None, membership: Membership | None) -> 
         is_signed_in(viewer)
         and _is_active(membership)
         and membership.role in GROUP_MODERATOR_ROLES
+    )
+
+
+def can_delete_group(viewer: Viewer | None, membership: Membership | None) -> bool:
+    """Only the owners of a group delete it, with everything posted in it."""
+    return (
+        is_signed_in(viewer)
+        and _is_active(membership)
+        and membership.role == GroupRole.OWNER
     )
 
 
@@ -442,3 +453,52 @@ def search_scope(viewer: Viewer | None) -> Q:
         | Q(kind="GROUP", group_id__in=group_visible_to(viewer).values("pk"))
         | Q(kind="USER", object_id__in=user_visible_to(viewer).values("pk"))
     )
+
+
+# --- Live updates (issue 6) ----------------------------------------------------------
+#
+# A live connection decides who receives an event without a query: it keeps the
+# viewer's rights in memory (`LiveRights`), re-read whenever an action says they
+# changed (social.events.rights_changed), and each event carries what the rules
+# need (the post's group and that group's visibility when it was written).
+
+
+@dataclass(frozen=True)
+class LiveRights:
+    """What a live connection keeps of its viewer's rights."""
+
+    user_id: int
+    # The groups the viewer is an active member of.
+    group_ids: frozenset[int] = frozenset()
+
+
+def live_rights_of(viewer: Viewer | None) -> LiveRights | None:
+    """The rights of a signed-in viewer for live delivery; None otherwise."""
+    if not is_signed_in(viewer):
+        return None
+    return LiveRights(
+        user_id=viewer.pk,
+        group_ids=frozenset(
+            active_group_ids(viewer).values_list("group_id", flat=True)
+        ),
+    )
+
+
+def can_receive_post_event(
+    rights: LiveRights | None, group_id: int | None, visibility: str | None
+) -> bool:
+    """`post_visible_to`, decided in memory: organisation-wide posts, those of
+    public groups, and those of the viewer's groups."""
+    if rights is None:
+        return False
+    return (
+        group_id is None
+        or visibility == Visibility.PUBLIC
+        or group_id in rights.group_ids
+    )
+
+
+def in_live_feed(rights: LiveRights | None, group_id: int | None) -> bool:
+    """Whether an event belongs to the viewer's `feed` (`selectors.feed.feed_for`):
+    organisation-wide posts and those of the viewer's groups."""
+    return rights is not None and (group_id is None or group_id in rights.group_ids)

@@ -13,6 +13,7 @@ from graphql_schema.inputs import given
 from social.actions.groups import (
     group_add_members,
     group_create,
+    group_delete,
     group_join,
     group_leave,
     group_remove_member,
@@ -74,6 +75,19 @@ class LeaveGroupInput:
 class LeaveGroupPayload:
     group: Group | None = strawberry.field(
         description="The group; null once the viewer left a secret group."
+    )
+    errors: list[UserError]
+
+
+@strawberry.input
+class DeleteGroupInput:
+    group_id: relay.GlobalID
+
+
+@strawberry.type
+class DeleteGroupPayload:
+    group_id: relay.GlobalID | None = strawberry.field(
+        description="The ID of the deleted group."
     )
     errors: list[UserError]
 
@@ -250,6 +264,21 @@ class GroupMutations:
             group_leave, lambda: {"group_id": _group_pk(input.group_id)}, actor=viewer
         )
         return LeaveGroupPayload(group=group, errors=errors)
+
+    @strawberry.mutation(
+        description="Delete a group with its posts, comments and reactions (its "
+        "owners only). Its members lose it at once, live subscriptions included."
+    )
+    async def delete_group(
+        self, info: Info, input: DeleteGroupInput
+    ) -> DeleteGroupPayload:
+        viewer = signed_in_viewer(info)
+        _, errors = await perform(
+            lambda: group_delete(actor=viewer, group_id=_group_pk(input.group_id))
+        )
+        return DeleteGroupPayload(
+            group_id=None if errors else input.group_id, errors=errors
+        )
 
     @strawberry.mutation(
         description="Approve or refuse a request to join (the group's owners and "

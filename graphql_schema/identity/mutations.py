@@ -3,7 +3,6 @@
 import strawberry
 from asgiref.sync import sync_to_async
 from django.contrib.auth import login as session_login
-from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
 
 from graphql_schema.context import Context, Info
@@ -16,6 +15,7 @@ from graphql_schema.errors import (
 from graphql_schema.inputs import given
 from graphql_schema.users.types import User
 from social.actions.auth import (
+    session_end,
     token_revoke,
     token_revoke_all,
     user_change_password,
@@ -81,7 +81,7 @@ def _sign_out(context: Context, all_devices: bool) -> None:
     elif context.token is not None:
         token_revoke(actor=viewer, token=context.token)
     if context.is_http:
-        session_logout(context.request)
+        session_end(request=context.request, user=viewer)
 
 
 def _keep_session(request, user) -> None:

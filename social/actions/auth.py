@@ -4,13 +4,14 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import logout as django_logout
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from social import access, throttle
+from social import access, events, throttle
 from social.errors import DomainError, DomainErrors, ErrorCode
 from social.models import AccessToken, User
 from social.models.auth import digest
@@ -39,9 +40,11 @@ def token_issue(*, user: User, name: str = "", user_agent: str = "") -> str:
 def token_revoke_all(*, user: User) -> int:
     """Revoke every live token of `user`; return how many were revoked."""
     with transaction.atomic():
-        return AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked = AccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        events.rights_changed([user.pk], credentials=True)
+        return revoked
 
 
 def token_revoke(*, actor: User, token: AccessToken) -> None:
@@ -52,6 +55,14 @@ def token_revoke(*, actor: User, token: AccessToken) -> None:
         AccessToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        events.rights_changed([actor.pk], credentials=True)
+
+
+def session_end(*, request, user: User) -> None:
+    """End the browser session of `request` (Django's logout); the user's open
+    sockets re-check theirs."""
+    django_logout(request)
+    events.rights_changed([user.pk], credentials=True)
 
 
 def token_authenticate(*, secret: str) -> AccessToken | None:
@@ -183,4 +194,5 @@ def user_change_password(
         if keep_token is not None:
             others = others.exclude(pk=keep_token.pk)
         others.update(revoked_at=timezone.now())
+        events.rights_changed([user.pk], credentials=True)
     return user

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from social import access, search
+from social import access, events, search
 from social.actions.bodies import body_rewrite
 from social.errors import DomainError, ErrorCode, check_text
 from social.markdown import render_markdown
@@ -17,7 +17,7 @@ def _locked_visible_comment(actor: User, comment_id: int) -> Comment:
     comment = (
         access.comment_visible_to(actor)
         .select_for_update(of=("self",))
-        .select_related("post")
+        .select_related("post__group")
         .filter(pk=comment_id)
         .first()
     )
@@ -73,6 +73,9 @@ def comment_add(
             body_html=render_markdown(text),
         )
         search.index_comment(comment)
+        events.feed_event(
+            "COMMENT_ADDED", post=post, actor_id=actor.pk, comment_id=comment.pk
+        )
         return comment
 
 
@@ -89,6 +92,12 @@ def comment_update(*, actor: User, comment_id: int, body: str) -> Comment:
             )
         body_rewrite(comment, body, max_length=COMMENT_BODY_MAX_LENGTH)
         search.index_comment(comment)
+        events.feed_event(
+            "COMMENT_UPDATED",
+            post=comment.post,
+            actor_id=actor.pk,
+            comment_id=comment.pk,
+        )
         return comment
 
 
@@ -114,6 +123,12 @@ def comment_delete(*, actor: User, comment_id: int) -> Comment:
                 "commentId",
             )
         search.unindex_comment(comment.pk)
+        events.feed_event(
+            "COMMENT_DELETED",
+            post=comment.post,
+            actor_id=actor.pk,
+            comment_id=comment_id,
+        )
         comment.delete()
         comment.pk = comment_id
         return comment

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
-from social import access, search
+from social import access, events, search
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.models import (
     Group,
@@ -258,6 +258,30 @@ def group_update(
     return group
 
 
+def group_delete(*, actor: User, group_id: int) -> int:
+    """Delete a group with its memberships, posts, comments and reactions (its
+    owners only); return its id.
+
+    Its members' open connections lose it at once, and subscriptions to it end.
+    Locks the group's row.
+    """
+    with transaction.atomic():
+        group, membership = _locked_group(actor, group_id)
+        if not access.can_delete_group(actor, membership):
+            raise DomainError(
+                ErrorCode.FORBIDDEN, "Only the owners of a group delete it.", "groupId"
+            )
+        member_ids = list(
+            Membership.objects.filter(
+                group=group, status=MembershipStatus.ACTIVE
+            ).values_list("user_id", flat=True)
+        )
+        group.delete()
+        events.group_deleted(group_id)
+        events.rights_changed(member_ids)
+    return group_id
+
+
 # --- Joining and leaving ----------------------------------------------------------
 
 
@@ -290,6 +314,8 @@ def group_join(*, actor: User, group_id: int) -> Group:
         ):
             membership.status = MembershipStatus.ACTIVE
             membership.save(update_fields=["status"])
+        if status == MembershipStatus.ACTIVE:
+            events.rights_changed([actor.pk])
     return group
 
 
@@ -306,6 +332,7 @@ def group_leave(*, actor: User, group_id: int) -> Group | None:
         if membership is not None:
             if membership.status == MembershipStatus.ACTIVE:
                 _check_not_last_owner(group, membership, "groupId")
+                events.rights_changed([actor.pk])
             membership.delete()
         return _as_seen_by(actor, group)
 
@@ -339,6 +366,7 @@ def group_review_request(
             request.status = MembershipStatus.ACTIVE
             request.role = GroupRole.MEMBER
             request.save(update_fields=["status", "role"])
+            events.rights_changed([user_id])
         else:
             request.delete()
     return group
@@ -381,11 +409,14 @@ def group_add_members(*, actor: User, group_id: int, user_ids: Sequence[int]) ->
             )
         }
         pending = [
-            membership.pk
+            membership
             for membership in existing.values()
             if membership.status == MembershipStatus.PENDING
         ]
-        Membership.objects.filter(pk__in=pending).update(status=MembershipStatus.ACTIVE)
+        Membership.objects.filter(pk__in=[m.pk for m in pending]).update(
+            status=MembershipStatus.ACTIVE
+        )
+        added = sorted(found - existing.keys())
         Membership.objects.bulk_create(
             [
                 Membership(
@@ -394,9 +425,10 @@ def group_add_members(*, actor: User, group_id: int, user_ids: Sequence[int]) ->
                     role=GroupRole.MEMBER,
                     status=MembershipStatus.ACTIVE,
                 )
-                for user_id in sorted(found - existing.keys())
+                for user_id in added
             ]
         )
+        events.rights_changed([*added, *(m.user_id for m in pending)])
     return group
 
 
@@ -417,6 +449,7 @@ def group_remove_member(*, actor: User, group_id: int, user_id: int) -> Group | 
             )
         _check_not_last_owner(group, target, "userId")
         target.delete()
+        events.rights_changed([user_id])
         return _as_seen_by(actor, group)
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from social import access
+from social import access, events
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.models import (
     Group,
@@ -170,6 +170,19 @@ def _ballots_of(actor: User, poll: Poll):
     return PollBallot.objects.filter(poll_id=poll.pk, user_id=actor.pk)
 
 
+def _poll_changed_by_vote(poll: Poll) -> None:
+    """Tell the post's readers that the counts moved, if they are shown.
+
+    Never with the voter (an anonymous ballot must not be linked to anyone by
+    its timing), and not at all while results are hidden: there is nothing to
+    show until the close.
+    """
+    if poll.hide_results_until_closed:
+        return
+    post = Post.objects.select_related("group").get(pk=poll.post_id)
+    events.feed_event("POLL_UPDATED", post=post, actor_id=None, poll_id=poll.pk)
+
+
 def poll_vote(*, actor: User, poll_id: int, option_ids: list[int]) -> Poll:
     """Replace the actor's choice on an open poll; an empty list withdraws it.
 
@@ -207,6 +220,7 @@ def poll_vote(*, actor: User, poll_id: int, option_ids: list[int]) -> Poll:
         ballots.delete()
         if not wanted:
             PollParticipation.objects.filter(poll_id=poll.pk, user_id=actor.pk).delete()
+            _poll_changed_by_vote(poll)
             return poll
         voter = (
             {"voter_key": voter_key(poll.pk, actor.pk)}
@@ -220,6 +234,7 @@ def poll_vote(*, actor: User, poll_id: int, option_ids: list[int]) -> Poll:
         PollParticipation.objects.update_or_create(
             poll_id=poll.pk, user_id=actor.pk, defaults={"voted_at": now}
         )
+        _poll_changed_by_vote(poll)
         return poll
 
 
@@ -230,7 +245,7 @@ def poll_close(*, actor: User, poll_id: int) -> Poll:
         poll = (
             access.poll_visible_to(actor)
             .select_for_update(of=("self",))
-            .select_related("post")
+            .select_related("post__group")
             .filter(pk=poll_id)
             .first()
         )
@@ -252,4 +267,7 @@ def poll_close(*, actor: User, poll_id: int) -> Poll:
         if poll.closed_at is None:
             poll.closed_at = timezone.now()
             poll.save(update_fields=["closed_at"])
+            events.feed_event(
+                "POLL_UPDATED", post=post, actor_id=actor.pk, poll_id=poll.pk
+            )
         return poll

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from social import access, search
+from social import access, events, search
 from social.actions.bodies import body_rewrite
 from social.actions.polls import PollSpec, check_poll, poll_add
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
@@ -114,9 +114,11 @@ def post_create(
             body_html=render_markdown(text),
             is_announcement=is_announcement,
         )
+        poll_id = None
         if checked_poll is not None:
-            poll_add(post, checked_poll)
+            poll_id = poll_add(post, checked_poll).pk
         search.index_post(post)
+        events.feed_event("POST_CREATED", post=post, actor_id=actor.pk, poll_id=poll_id)
         return post
 
 
@@ -133,6 +135,7 @@ def post_update(*, actor: User, post_id: int, body: str) -> Post:
             )
         body_rewrite(post, body, max_length=POST_BODY_MAX_LENGTH)
         search.index_post(post)
+        events.feed_event("POST_UPDATED", post=post, actor_id=actor.pk)
         return post
 
 
@@ -152,6 +155,7 @@ def post_delete(*, actor: User, post_id: int) -> int:
                 "postId",
             )
         search.unindex_post(post.pk)
+        events.feed_event("POST_DELETED", post=post, actor_id=actor.pk)
         post.delete()
         return post_id
 
@@ -171,4 +175,5 @@ def post_pin(*, actor: User, post_id: int, pinned: bool) -> Post:
         if post.is_pinned != pinned:
             post.is_pinned = pinned
             post.save(update_fields=["is_pinned"])
+            events.feed_event("POST_UPDATED", post=post, actor_id=actor.pk)
         return post

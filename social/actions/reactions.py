@@ -2,7 +2,7 @@
 
 from django.db import IntegrityError, transaction
 
-from social import access
+from social import access, events
 from social.errors import DomainError, ErrorCode
 from social.models import Comment, Post, Reaction, ReactionKind, User
 
@@ -14,9 +14,19 @@ def _subject(actor: User, *, post_id: int | None, comment_id: int | None) -> Sub
     if (post_id is None) == (comment_id is None):
         raise ValueError("Give exactly one of post_id and comment_id.")
     if post_id is not None:
-        subject = access.posts_open_to_comments(actor).filter(pk=post_id).first()
+        subject = (
+            access.posts_open_to_comments(actor)
+            .select_related("group")
+            .filter(pk=post_id)
+            .first()
+        )
     else:
-        subject = access.comments_open_to_reactions(actor).filter(pk=comment_id).first()
+        subject = (
+            access.comments_open_to_reactions(actor)
+            .select_related("post__group")
+            .filter(pk=comment_id)
+            .first()
+        )
     if subject is None:
         raise _gone()
     return subject
@@ -24,6 +34,18 @@ def _subject(actor: User, *, post_id: int | None, comment_id: int | None) -> Sub
 
 def _gone() -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, "Nothing to react to.", "subjectId")
+
+
+def _reactions_changed(actor: User, subject: Subject) -> None:
+    if isinstance(subject, Post):
+        events.feed_event("REACTIONS_CHANGED", post=subject, actor_id=actor.pk)
+    else:
+        events.feed_event(
+            "REACTIONS_CHANGED",
+            post=subject.post,
+            actor_id=actor.pk,
+            comment_id=subject.pk,
+        )
 
 
 def _mine(actor: User, subject: Subject):
@@ -50,6 +72,7 @@ def reaction_set(
     field = "post" if isinstance(subject, Post) else "comment"
     try:
         with transaction.atomic():
+            _reactions_changed(actor, subject)
             if _mine(actor, subject).update(kind=kind):
                 return subject
             try:
@@ -82,5 +105,7 @@ def reaction_remove(
     if kind is not None:
         reactions = reactions.filter(kind=ReactionKind(kind))
     with transaction.atomic():
-        reactions.delete()
+        removed, _ = reactions.delete()
+        if removed:
+            _reactions_changed(actor, subject)
     return subject

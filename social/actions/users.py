@@ -234,6 +234,7 @@ def user_deactivate(*, actor: User, user_id: int) -> User:
         if user.is_active:
             user.is_active = False
             user.save(update_fields=["is_active"])
+        # Revoking tells the user's open sockets to re-check, and close.
         token_revoke_all(user=user)
     return user
 

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 import websockets
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from websockets.exceptions import ConnectionClosed
 
@@ -187,7 +188,8 @@ def admin_token(db) -> str:
 
 
 async def test_logging_out_closes_an_open_socket_of_that_token(live_server_url, token):
-    """A socket opened before `logout` stops at its next operation (4403)."""
+    """A socket opened before `logout` is closed at once (4403), without
+    waiting for its next operation."""
     async with connect(f"{live_server_url}/graphql/") as ws:
         await ws.init({"authorization": f"Bearer {token}"})
         assert await viewer_over(ws) == {"username": "agathe"}
@@ -200,7 +202,6 @@ async def test_logging_out_closes_an_open_socket_of_that_token(live_server_url, 
         )
         assert body["data"]["logout"]["errors"] == []
         # then
-        await ws.subscribe(VIEWER)
         closed = await closed_before_any_answer(ws)
     assert closed.rcvd.code == 4403
 
@@ -208,7 +209,8 @@ async def test_logging_out_closes_an_open_socket_of_that_token(live_server_url, 
 async def test_deactivating_a_user_closes_their_open_socket(
     live_server_url, token, agathe, admin_token
 ):
-    """An admin deactivates the agent: the agent's open socket is closed (4403)."""
+    """An admin deactivates the agent: the agent's open socket is closed at
+    once (4403)."""
     async with connect(f"{live_server_url}/graphql/") as ws:
         await ws.init({"authorization": f"Bearer {token}"})
         assert await viewer_over(ws) == {"username": "agathe"}
@@ -221,6 +223,29 @@ async def test_deactivating_a_user_closes_their_open_socket(
             admin_token,
         )
         assert body["data"]["deactivateUser"]["errors"] == []
+        # then
+        closed = await closed_before_any_answer(ws)
+    assert closed.rcvd.code == 4403
+
+
+def _deactivate_without_events(user_id: int) -> None:
+    """Deactivate as the Django admin or a shell would: no action, no event."""
+    try:
+        User.objects.filter(pk=user_id).update(is_active=False)
+    finally:
+        connection.close()
+
+
+async def test_a_socket_rechecks_credentials_before_each_operation(
+    live_server_url, token, agathe
+):
+    """A deactivation that sent no event still stops the socket at its next
+    operation (4403), before anything is answered."""
+    async with connect(f"{live_server_url}/graphql/") as ws:
+        await ws.init({"authorization": f"Bearer {token}"})
+        assert await viewer_over(ws) == {"username": "agathe"}
+        # when
+        await asyncio.to_thread(_deactivate_without_events, agathe.pk)
         # then
         await ws.subscribe(VIEWER)
         closed = await closed_before_any_answer(ws)

@@ -1,0 +1,1 @@
+"""Live updates: subscriptions over the GraphQL WebSocket."""

@@ -1,0 +1,204 @@
+"""What one GraphQL WebSocket keeps for live delivery, and the process-wide watch.
+
+A connection keeps its viewer's rights in memory (social.access.LiveRights) and
+the channel-layer groups (audiences) its subscriptions need. An event reaches it
+once per audience; each subscription checks it against those rights, with no
+query. A rights message (social.events.rights_changed) makes it re-read them
+before it hands on anything else, so a removed member stops receiving at once.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+from social import access, events
+
+logger = logging.getLogger("parvis.live")
+
+# WebSocket close codes of the live layer (docs/LIVE.md).
+CLOSE_TRY_AGAIN = 1013  # the channel layer is down, or the client fell behind
+CLOSE_TOO_MANY_CONNECTIONS = 4429
+
+Audiences = Callable[[access.LiveRights | None], set[str]]
+
+
+@dataclass(eq=False)
+class Listener:
+    """One subscription of a connection: the audiences it needs, and its queue."""
+
+    audiences: Audiences
+    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+class LiveConnection:
+    """The live state of one socket: its rights, listeners and audiences."""
+
+    def __init__(self, consumer) -> None:
+        self.consumer = consumer
+        self.rights: access.LiveRights | None = None
+        self.listeners: set[Listener] = set()
+        self._joined: set[str] = set()
+        self._lock = asyncio.Lock()
+        self.closed = False
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.rights is None else self.rights.user_id
+
+    # --- Rights ---------------------------------------------------------------
+
+    async def start(self, viewer) -> bool:
+        """Read the viewer's rights and listen to their own audience; False when
+        the user already holds as many connections as allowed."""
+        self.rights = await database_sync_to_async(access.live_rights_of)(viewer)
+        if self.rights is None:
+            return True
+        if not connections.add(self):
+            self.rights = None
+            return False
+        await self.sync_audiences()
+        return True
+
+    async def refresh(self, viewer) -> None:
+        """Re-read the rights (after a rights message), then the audiences."""
+        if self.rights is None:
+            return
+        rights = await database_sync_to_async(access.live_rights_of)(viewer)
+        if rights is None:
+            return
+        self.rights = rights
+        await self.sync_audiences()
+
+    # --- Audiences --------------------------------------------------------------
+
+    def wanted_audiences(self) -> set[str]:
+        if self.rights is None:
+            return set()
+        wanted = {events.user_audience(self.rights.user_id)}
+        for listener in self.listeners:
+            wanted |= listener.audiences(self.rights)
+        return wanted
+
+    async def sync_audiences(self) -> None:
+        """Join the audiences now needed and leave the others."""
+        layer = self.consumer.channel_layer
+        async with self._lock:
+            wanted = set() if self.closed else self.wanted_audiences()
+            for audience in sorted(wanted - self._joined):
+                await layer.group_add(audience, self.consumer.channel_name)
+                self._joined.add(audience)
+            for audience in sorted(self._joined - wanted):
+                self._joined.discard(audience)
+                try:
+                    await layer.group_discard(audience, self.consumer.channel_name)
+                except Exception:  # the layer is down: the group expires
+                    logger.info("could not leave %s", audience, exc_info=True)
+
+    @asynccontextmanager
+    async def listen(self, audiences: Audiences) -> AsyncIterator[asyncio.Queue]:
+        """Receive the events of `audiences` (recomputed when rights change)."""
+        listener = Listener(audiences)
+        self.listeners.add(listener)
+        try:
+            await self.sync_audiences()
+            yield listener.queue
+        finally:
+            self.listeners.discard(listener)
+            await self.sync_audiences()
+
+    async def deliver(self, message: dict) -> None:
+        """Hand an event to every subscription of the socket, in order."""
+        for listener in self.listeners:
+            if listener.queue.qsize() >= settings.LIVE_QUEUE_MAX:
+                # A client this far behind resyncs by query after reconnecting.
+                await self.consumer.close(code=CLOSE_TRY_AGAIN, reason="Too far behind")
+                return
+            listener.queue.put_nowait(message)
+
+    async def stop(self) -> None:
+        self.closed = True
+        connections.discard(self)
+        self.listeners.clear()
+        await self.sync_audiences()
+
+
+class _Connections:
+    """The live connections of this process, by user (for the per-user cap)."""
+
+    def __init__(self) -> None:
+        self.by_user: dict[int, set[LiveConnection]] = {}
+        self.all: set[LiveConnection] = set()
+
+    def add(self, connection: LiveConnection) -> bool:
+        held = self.by_user.setdefault(connection.user_id, set())
+        if len(held) >= settings.LIVE_MAX_CONNECTIONS_PER_USER:
+            return False
+        held.add(connection)
+        self.all.add(connection)
+        return True
+
+    def discard(self, connection: LiveConnection) -> None:
+        self.all.discard(connection)
+        held = self.by_user.get(connection.user_id)
+        if held is not None:
+            held.discard(connection)
+            if not held:
+                del self.by_user[connection.user_id]
+
+
+connections = _Connections()
+
+
+class LayerWatch:
+    """Checks the channel layer of this process every few seconds; while it does
+    not answer, every socket is closed (1013) so that clients resync once it is
+    back, and new sockets are turned away the same way."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self._task: asyncio.Task | None = None
+        self._channel: str | None = None
+
+    def ensure_started(self) -> None:
+        layer = get_channel_layer()
+        if layer is None or isinstance(layer, InMemoryChannelLayer):
+            return  # in-process: it cannot go away while the process lives
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    async def _probe(self) -> None:
+        layer = get_channel_layer()
+        if self._channel is None:
+            self._channel = await layer.new_channel("live-watch.")
+        await layer.send(self._channel, {"type": "live.watch"})
+        await layer.receive(self._channel)
+
+    async def _run(self) -> None:
+        interval = settings.LIVE_LAYER_CHECK_SECONDS
+        while True:
+            try:
+                async with asyncio.timeout(interval):
+                    await self._probe()
+            except Exception as error:  # any failure means down
+                if not self.down:
+                    logger.warning("channel layer down (%r): closing sockets", error)
+                self.down = True
+                self._channel = None
+                for connection in list(connections.all):
+                    await connection.consumer.close(
+                        code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
+                    )
+            else:
+                if self.down:
+                    logger.warning("channel layer back: accepting sockets again")
+                self.down = False
+            await asyncio.sleep(interval)
+
+
+watch = LayerWatch()

@@ -1,0 +1,158 @@
+"""Subscriptions to the feed and to polls (issue 6).
+
+Each subscription listens to audiences (social.events) and lets through what
+its viewer may read at that moment, decided in memory from the connection's
+rights (social.access.can_receive_post_event), which actions keep current.
+"""
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from channels.db import database_sync_to_async
+from strawberry import relay
+
+from graphql_schema.context import Info
+from graphql_schema.errors import BadUserInput, signed_in_viewer
+from graphql_schema.ids import pk_of
+from graphql_schema.live.snapshots import snapshots
+from graphql_schema.live.types import FEED_EVENT_KINDS, FeedEvent, FeedEventKind
+from graphql_schema.polls.types import Poll
+from social import access, events
+from social.errors import DomainError
+from social.models import Poll as PollModel
+from social.models import Post as PostModel
+
+
+def _pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return pk_of(value, type_name, field)
+    except DomainError as error:
+        raise BadUserInput(f"{field} is not the ID of a {type_name}.") from error
+
+
+def _group_of_post(post_id: int) -> tuple[bool, int | None]:
+    """(whether the post exists, its group): where its events are published.
+
+    Read whoever asks: the events themselves are checked on delivery, so a post
+    the viewer may not read yields nothing, exactly like a missing one.
+    """
+    group_ids = list(
+        PostModel.objects.filter(pk=post_id).values_list("group_id", flat=True)[:1]
+    )
+    return (bool(group_ids), group_ids[0] if group_ids else None)
+
+
+def _post_of_poll(poll_id: int) -> int | None:
+    return (
+        PollModel.objects.filter(pk=poll_id).values_list("post_id", flat=True).first()
+    )
+
+
+def _connection(info: Info):
+    return info.context.request.live
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(
+        description=(
+            "What happens to posts, as it happens. Without arguments: what the "
+            "viewer's `feed` shows (organisation-wide posts and those of the "
+            "viewer's groups, joined or left on the way). With `groupId`: that "
+            "group's posts, while the viewer may read them. With `postId`: that "
+            "post, its comments, reactions and poll; it ends after POST_DELETED. "
+            "Only what the viewer may read at that moment is delivered; events "
+            "are hints, and `feed` is the truth after a reconnection."
+        )
+    )
+    async def feed_events(
+        self,
+        info: Info,
+        group_id: relay.GlobalID | None = None,
+        post_id: relay.GlobalID | None = None,
+    ) -> AsyncGenerator[FeedEvent, None]:
+        signed_in_viewer(info)
+        group_pk = _pk(group_id, "Group", "groupId")
+        post_pk = _pk(post_id, "Post", "postId")
+        if post_pk is not None:
+            exists, post_group = await database_sync_to_async(_group_of_post)(post_pk)
+            if not exists or (group_pk is not None and post_group != group_pk):
+                audiences = set()
+            else:
+                audiences = {events.post_audience(post_group)}
+
+            def audiences_of(rights):
+                return audiences
+        elif group_pk is not None:
+            audiences = {events.group_feed(group_pk)}
+
+            def audiences_of(rights):
+                return audiences
+        else:
+
+            def audiences_of(rights):
+                if rights is None:
+                    return set()
+                return {events.ORG_FEED} | {
+                    events.group_feed(group) for group in rights.group_ids
+                }
+
+        live = _connection(info)
+        async with live.listen(audiences_of) as queue:
+            while True:
+                message = await queue.get()
+                group = message.get("group")
+                if group_pk is not None and group != group_pk:
+                    continue
+                if message["kind"] == "GROUP_DELETED":
+                    if group_pk is not None:
+                        return
+                    continue
+                if message["kind"] not in FEED_EVENT_KINDS:
+                    continue
+                if post_pk is not None and message.get("post") != post_pk:
+                    continue
+                follows_feed = group_pk is None and post_pk is None
+                if follows_feed and not access.in_live_feed(live.rights, group):
+                    continue
+                if not access.can_receive_post_event(
+                    live.rights, group, message.get("visibility")
+                ):
+                    continue
+                yield FeedEvent(kind=FeedEventKind(message["kind"]), message=message)
+                if post_pk is not None and message["kind"] == "POST_DELETED":
+                    return
+
+    @strawberry.subscription(
+        description=(
+            "A poll as it changes (votes, when its results are shown, and its "
+            "close), while the viewer may read it; ends when its post is deleted."
+        )
+    )
+    async def poll_updated(
+        self, info: Info, poll_id: relay.GlobalID
+    ) -> AsyncGenerator[Poll, None]:
+        signed_in_viewer(info)
+        poll_pk = _pk(poll_id, "Poll", "pollId")
+        post_pk = await database_sync_to_async(_post_of_poll)(poll_pk)
+        audiences: set[str] = set()
+        if post_pk is not None:
+            exists, group = await database_sync_to_async(_group_of_post)(post_pk)
+            if exists:
+                audiences = {events.post_audience(group)}
+        live = _connection(info)
+        async with live.listen(lambda rights: audiences) as queue:
+            while True:
+                message = await queue.get()
+                if message.get("post") != post_pk or not access.can_receive_post_event(
+                    live.rights, message.get("group"), message.get("visibility")
+                ):
+                    continue
+                if message["kind"] == "POST_DELETED":
+                    return
+                if message["kind"] == "POLL_UPDATED" and message.get("poll") == poll_pk:
+                    poll = await snapshots.poll(message)
+                    if poll is not None:
+                        yield poll
