@@ -10,6 +10,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from graphql_schema.live.connection import connections
+
 logger = logging.getLogger(__name__)
 CHECK_TIMEOUT_SECONDS = 3.0
 
@@ -52,7 +54,15 @@ async def healthz(request: HttpRequest) -> JsonResponse:
         _run("database", sync_to_async(_check_database, thread_sensitive=False)),
         _run("channel_layer", _check_channel_layer),
     )
-    body = {"database": database, "channelLayer": channel_layer}
+    body = {
+        "database": database,
+        "channelLayer": channel_layer,
+        # This process's live sockets (signed in) and subscriptions listening.
+        "live": {
+            "connections": len(connections.all),
+            "subscriptions": connections.subscriptions,
+        },
+    }
     healthy = database == "ok" and channel_layer == "ok"
     body["status"] = "ok" if healthy else "unavailable"
     return JsonResponse(body, status=200 if healthy else 503)

@@ -5,6 +5,7 @@ Tests that use `live_server_url` and write data the server must see mark themsel
 database (a file for SQLite, see settings) through its own connections.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -114,19 +115,21 @@ def _show_log(request: pytest.FixtureRequest, log_path: Path) -> None:
     reporter.write_line(log.rstrip("\n"))
 
 
-@pytest.fixture
-def live_server_url(
-    request: pytest.FixtureRequest, django_db_setup: None
+@contextlib.contextmanager
+def running_server(
+    request: pytest.FixtureRequest, env: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Run the app under daphne on a free port and yield its base URL."""
+    """Run the app under daphne on a free port, with `env` added to the
+    environment, and yield its base URL; its output is shown if the test fails."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {
+    server_env = {
         **os.environ,
         "DEBUG": "1",
         "DATABASE_URL": database_url(connection.settings_dict),
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable,
@@ -145,7 +148,7 @@ def live_server_url(
             process = subprocess.Popen(
                 command,
                 cwd=settings.BASE_DIR,
-                env=env,
+                env=server_env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -157,3 +160,12 @@ def live_server_url(
             _stop(process)
             if request.session.testsfailed > failures_before:
                 _show_log(request, log_path)
+
+
+@pytest.fixture
+def live_server_url(
+    request: pytest.FixtureRequest, django_db_setup: None
+) -> Iterator[str]:
+    """Run the app under daphne on a free port and yield its base URL."""
+    with running_server(request) as base_url:
+        yield base_url

@@ -105,10 +105,15 @@ class LiveConnection:
         """Receive the events of `audiences` (recomputed when rights change)."""
         listener = Listener(audiences)
         self.listeners.add(listener)
+        listening = False
         try:
             await self.sync_audiences()
+            connections.subscriptions += 1
+            listening = True
             yield listener.queue
         finally:
+            if listening:
+                connections.subscriptions -= 1
             self.listeners.discard(listener)
             await self.sync_audiences()
 
@@ -134,6 +139,8 @@ class _Connections:
     def __init__(self) -> None:
         self.by_user: dict[int, set[LiveConnection]] = {}
         self.all: set[LiveConnection] = set()
+        # Subscriptions listening to their audiences (shown by /healthz).
+        self.subscriptions = 0
 
     def add(self, connection: LiveConnection) -> bool:
         held = self.by_user.setdefault(connection.user_id, set())

@@ -13,7 +13,12 @@ def test_healthy_when_database_and_channel_layer_answer(client, db):
     """Both up: 200 and "ok" for each."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "channelLayer": "ok", "status": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "channelLayer": "ok",
+        "live": {"connections": 0, "subscriptions": 0},
+        "status": "ok",
+    }
 
 
 @pytest.mark.parametrize(

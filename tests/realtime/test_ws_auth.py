@@ -6,8 +6,6 @@ async test's thread pool would keep a connection of its own open.
 """
 
 import asyncio
-import json
-import urllib.request
 
 import pytest
 import websockets
@@ -19,7 +17,7 @@ from websockets.exceptions import ConnectionClosed
 from social.actions.auth import token_issue, token_revoke_all
 from social.models import Role, User
 from tests.conftest import gid, make_user
-from tests.realtime.client import connect
+from tests.realtime.client import connect, http_graphql
 
 pytestmark = [pytest.mark.live_server, pytest.mark.django_db(transaction=True)]
 
@@ -152,24 +150,6 @@ async def test_a_token_from_login_over_http_opens_a_socket(
         # then
         assert ack["type"] == "connection_ack"
         assert await viewer_over(ws) == {"username": "agathe"}
-
-
-async def http_graphql(base_url: str, query: str, variables: dict, token: str) -> dict:
-    """POST an operation to the live server with a bearer token, as a phone does."""
-
-    def post() -> dict:
-        request = urllib.request.Request(  # noqa: S310 - the live test server
-            f"{base_url}/graphql/",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {token}",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-            return json.loads(answer.read())
-
-    return await asyncio.to_thread(post)
 
 
 async def closed_before_any_answer(ws) -> ConnectionClosed:
