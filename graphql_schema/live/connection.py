@@ -8,7 +8,9 @@ before it hands on anything else, so a removed member stops receiving at once.
 """
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -100,6 +102,14 @@ class LiveConnection:
                 except Exception:  # the layer is down: the group expires
                     logger.info("could not leave %s", audience, exc_info=True)
 
+    async def renew_audiences(self) -> None:
+        """Join the audiences again: the core Redis layer forgets a group member
+        after its `group_expiry`, however long the socket stays open."""
+        layer = self.consumer.channel_layer
+        async with self._lock:
+            for audience in sorted(self._joined):
+                await layer.group_add(audience, self.consumer.channel_name)
+
     @asynccontextmanager
     async def listen(self, audiences: Audiences) -> AsyncIterator[asyncio.Queue]:
         """Receive the events of `audiences` (recomputed when rights change)."""
@@ -173,14 +183,15 @@ class LayerWatch:
         self._channel: str | None = None
 
     def ensure_started(self) -> None:
-        layer = get_channel_layer()
-        if layer is None or isinstance(layer, InMemoryChannelLayer):
-            return  # in-process: it cannot go away while the process lives
+        if get_channel_layer() is None:
+            return
         if self._task is None or self._task.done():
             self._task = asyncio.ensure_future(self._run())
 
     async def _probe(self) -> None:
         layer = get_channel_layer()
+        if isinstance(layer, InMemoryChannelLayer):
+            return  # in-process: it cannot go away while the process lives
         if self._channel is None:
             self._channel = await layer.new_channel("live-watch.")
         await layer.send(self._channel, {"type": "live.watch"})
@@ -188,7 +199,14 @@ class LayerWatch:
 
     async def _run(self) -> None:
         interval = settings.LIVE_LAYER_CHECK_SECONDS
+        expiry = getattr(get_channel_layer(), "group_expiry", None)
+        renewed = time.monotonic()
         while True:
+            if expiry and time.monotonic() - renewed > expiry / 2 and not self.down:
+                renewed = time.monotonic()
+                for connection in list(connections.all):
+                    with contextlib.suppress(Exception):
+                        await connection.renew_audiences()
             try:
                 async with asyncio.timeout(interval):
                     await self._probe()
@@ -198,9 +216,11 @@ class LayerWatch:
                 self.down = True
                 self._channel = None
                 for connection in list(connections.all):
-                    await connection.consumer.close(
-                        code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
-                    )
+                    if not connection.closed:
+                        connection.closed = True
+                        await connection.consumer.close(
+                            code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
+                        )
             else:
                 if self.down:
                     logger.warning("channel layer back: accepting sockets again")
