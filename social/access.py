@@ -53,6 +53,13 @@ def user_visible_to(viewer: Viewer | None) -> QuerySet[User]:
     return User.objects.filter(is_active=True)
 
 
+def can_see_user(viewer: Viewer | None, user: User) -> bool:
+    """`user_visible_to`, for one user already loaded."""
+    if not is_signed_in(viewer):
+        return False
+    return viewer.is_org_admin or user.is_active
+
+
 def can_see_contact_details(viewer: Viewer | None, user: User) -> bool:
     """The email and phone of a user are for that user and organisation admins.
 

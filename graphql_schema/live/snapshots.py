@@ -12,7 +12,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from social.models import Comment, Poll, Post
+from social.models import Comment, Poll, Post, User
 
 # Events kept, newest last: enough for every socket to read an event's rows.
 SNAPSHOTS_KEPT = 256
@@ -44,6 +44,15 @@ class Snapshots:
         return self._shared(
             (message["id"], "comment"),
             lambda: Comment.objects.filter(pk=pk).first(),
+        )
+
+    def actor(self, message: dict) -> Awaitable[User | None]:
+        pk = message["actor"]
+        return self._shared(
+            (message["id"], "actor"),
+            lambda: (
+                User.objects.select_related("department", "site").filter(pk=pk).first()
+            ),
         )
 
     def poll(self, message: dict) -> Awaitable[Poll | None]:

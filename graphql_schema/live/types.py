@@ -9,6 +9,7 @@ from graphql_schema.context import Info
 from graphql_schema.live.snapshots import snapshots
 from graphql_schema.posts.types import Comment, Post
 from graphql_schema.users.types import User
+from social import access
 
 
 @strawberry.enum(description="What happened in a feed.")
@@ -72,7 +73,9 @@ class FeedEvent:
         "and for votes (a ballot is never linked to its voter)."
     )
     async def actor(self, info: Info) -> User | None:
-        actor_id = self.message.get("actor")
-        if actor_id is None:
+        if self.message.get("actor") is None:
             return None
-        return await info.context.loaders.users_by_id.load(actor_id)
+        actor = await snapshots.actor(self.message)
+        if actor is None or not access.can_see_user(info.context.viewer, actor):
+            return None
+        return actor

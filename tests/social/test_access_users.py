@@ -105,3 +105,12 @@ class TestCanManageUser:
         """An admin cannot lock the operator out; a superuser manages admins."""
         assert not access.can_manage_user(admin, root)
         assert access.can_manage_user(root, admin)
+
+
+def test_can_see_user_agrees_with_user_visible_to(agent, colleague, gone, admin, root):
+    """The one-user predicate live events use takes the queryset's decision."""
+    people = [agent, colleague, gone, admin, root]
+    for viewer in [AnonymousUser(), None, *people]:
+        visible = set(access.user_visible_to(viewer).values_list("pk", flat=True))
+        for user in people:
+            assert access.can_see_user(viewer, user) == (user.pk in visible)
