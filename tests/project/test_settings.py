@@ -94,7 +94,10 @@ def test_the_suite_runs_on_the_services_the_environment_names():
     expected_vendor = "postgresql" if url.startswith("postgres") else "sqlite"
     assert connection.vendor == expected_vendor
     layer = type(get_channel_layer()).__name__
+    redis_layers = {"pubsub": "RedisPubSubChannelLayer", "core": "RedisChannelLayer"}
     expected_layer = (
-        "RedisChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
+        redis_layers[os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")]
+        if os.environ.get("REDIS_URL")
+        else "InMemoryChannelLayer"
     )
     assert layer == expected_layer
