@@ -336,15 +336,16 @@ def conversation_leave(*, actor: User, conversation_id: int) -> Conversation:
         return conversation
 
 
-def _digest(conversation_id: int, body: str) -> str:
-    """What identifies a send: its conversation and body as first sent."""
+def chat_digest(conversation_id: int, body: str) -> str:
+    """What identifies a send: its conversation and body as first sent
+    (`Message.client_digest`)."""
     return hashlib.sha256(f"{conversation_id}\n{body}".encode()).hexdigest()
 
 
 def _retried(existing: Message, conversation_id: int, text: str) -> Message:
     """The first message of a clientId when this send is its retry; CONFLICT
     when the clientId was used for something else."""
-    if existing.client_digest != _digest(conversation_id, text):
+    if existing.client_digest != chat_digest(conversation_id, text):
         raise DomainError(
             ErrorCode.CONFLICT,
             "This clientId was already used for another message.",
@@ -408,7 +409,7 @@ def message_send(
                     body=text,
                     body_html=render_markdown(text),
                     client_id=client_id,
-                    client_digest=_digest(conversation.pk, text),
+                    client_digest=chat_digest(conversation.pk, text),
                 )
         except IntegrityError:
             # The same clientId sent at the same moment to another conversation
