@@ -7,6 +7,8 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graphql_schema.chat.mutations import ChatMutations
+from graphql_schema.chat.queries import ChatQueries
 from graphql_schema.credentials import SocketCredentialsCheck
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.groups.mutations import GroupMutations
@@ -26,7 +28,9 @@ from graphql_schema.users.queries import UserQueries
 
 
 @strawberry.type
-class Query(UserQueries, OrgQueries, GroupQueries, PostQueries, SearchQueries):
+class Query(
+    UserQueries, OrgQueries, GroupQueries, PostQueries, SearchQueries, ChatQueries
+):
     node: relay.Node | None = strawberry_django.node(
         description="Any object by its global ID; null if the viewer may not see it."
     )
@@ -44,6 +48,7 @@ class Mutation(
     GroupMutations,
     PostMutations,
     PollMutations,
+    ChatMutations,
 ):
     pass
 

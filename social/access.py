@@ -12,12 +12,16 @@ from django.db.models import Q, QuerySet
 
 from social.models import (
     Comment,
+    Conversation,
+    ConversationKind,
     Department,
     Group,
     GroupRole,
     Invitation,
     Membership,
     MembershipStatus,
+    Message,
+    Participant,
     Poll,
     PollBallot,
     PollOption,
@@ -440,12 +444,129 @@ def polls_with_winners_visible_to(viewer: Viewer | None, now) -> QuerySet[Poll]:
     )
 
 
+# --- Chat (issue 7) -----------------------------------------------------------------
+#
+# A conversation, its messages, participants and read receipts exist only for its
+# current participants: nobody else, organisation admins included, learns that it
+# exists. Leaving or being removed takes it all away at once (history included);
+# someone added reads the whole history. Any participant of a GROUP conversation
+# adds people; its creator, while a participant, removes them; everyone leaves by
+# themselves. A DIRECT conversation stays between its two people: nobody is added,
+# removed or leaves. Only its author edits or deletes a message.
+
+
+def conversation_ids_of(viewer: Viewer | None) -> QuerySet:
+    """Ids of the conversations the viewer takes part in now, as a subquery."""
+    return Participant.objects.filter(user_id=viewer.pk).values("conversation_id")
+
+
+def conversation_visible_to(viewer: Viewer | None) -> QuerySet[Conversation]:
+    """The conversations the viewer takes part in now; nothing for anyone else."""
+    if not is_signed_in(viewer):
+        return Conversation.objects.none()
+    return Conversation.objects.filter(pk__in=conversation_ids_of(viewer))
+
+
+def message_visible_to(viewer: Viewer | None) -> QuerySet[Message]:
+    """The messages (tombstones included) of the viewer's conversations."""
+    if not is_signed_in(viewer):
+        return Message.objects.none()
+    return Message.objects.filter(conversation_id__in=conversation_ids_of(viewer))
+
+
+def participant_visible_to(viewer: Viewer | None) -> QuerySet[Participant]:
+    """The participants, with their read receipts, of the viewer's conversations;
+    deactivated accounts only for organisation admins, as everywhere."""
+    if not is_signed_in(viewer):
+        return Participant.objects.none()
+    return Participant.objects.filter(
+        conversation_id__in=conversation_ids_of(viewer),
+        user__in=user_visible_to(viewer),
+    )
+
+
+def participation_of(viewer: Viewer | None, conversation_id: int) -> Participant | None:
+    """The viewer's participation in a conversation, or None."""
+    if not is_signed_in(viewer):
+        return None
+    return Participant.objects.filter(
+        user_id=viewer.pk, conversation_id=conversation_id
+    ).first()
+
+
+def chat_partners_visible_to(viewer: Viewer | None) -> QuerySet[User]:
+    """Whom the viewer may start a conversation with or add to one: the active
+    colleagues they see."""
+    return user_visible_to(viewer).filter(is_active=True)
+
+
+def can_start_conversation(viewer: Viewer | None) -> bool:
+    """Every signed-in user writes to colleagues."""
+    return is_signed_in(viewer)
+
+
+def can_add_participants(
+    viewer: Viewer | None, conversation: Conversation, participation: Participant | None
+) -> bool:
+    """Participants of a GROUP conversation add people to it."""
+    return (
+        is_signed_in(viewer)
+        and participation is not None
+        and conversation.kind == ConversationKind.GROUP
+    )
+
+
+def can_remove_participant(
+    viewer: Viewer | None,
+    conversation: Conversation,
+    participation: Participant | None,
+    user_id: int,
+) -> bool:
+    """Anyone in a GROUP conversation removes themselves (as leaving does); its
+    creator removes others too (`can_remove_others`)."""
+    if not can_leave_conversation(viewer, conversation, participation):
+        return False
+    return user_id == viewer.pk or can_remove_others(
+        viewer, conversation, participation
+    )
+
+
+def can_remove_others(
+    viewer: Viewer | None, conversation: Conversation, participation: Participant | None
+) -> bool:
+    """The creator of a GROUP conversation, while in it, removes other people."""
+    return (
+        can_leave_conversation(viewer, conversation, participation)
+        and conversation.created_by_id == viewer.pk
+    )
+
+
+def can_leave_conversation(
+    viewer: Viewer | None, conversation: Conversation, participation: Participant | None
+) -> bool:
+    """Participants leave a GROUP conversation; a DIRECT one is never left."""
+    return can_add_participants(viewer, conversation, participation)
+
+
+def can_edit_message(viewer: Viewer | None, message: Message) -> bool:
+    """Only its author edits a message (one still in the conversation: see
+    `message_visible_to`)."""
+    return is_signed_in(viewer) and viewer.pk == message.author_id
+
+
+def can_delete_message(viewer: Viewer | None, message: Message) -> bool:
+    """Only its author deletes a message; nobody moderates a private
+    conversation, organisation admins included."""
+    return can_edit_message(viewer, message)
+
+
 # --- Search (issue 8) ----------------------------------------------------------------
 #
 # Search finds only what the viewer may read, decided in the database query before
 # ranking and paging, with the rules above: posts and comments of organisation-wide
 # posts and of groups whose content the viewer reads, groups the viewer sees, people
-# the viewer sees. Anonymous clients find nothing.
+# the viewer sees, and the messages (not deleted) of the viewer's conversations.
+# Anonymous clients find nothing.
 
 
 def search_scope(viewer: Viewer | None) -> Q:
@@ -459,6 +580,7 @@ def search_scope(viewer: Viewer | None) -> Q:
         (Q(kind__in=("POST", "COMMENT")) & readable)
         | Q(kind="GROUP", group_id__in=group_visible_to(viewer).values("pk"))
         | Q(kind="USER", object_id__in=user_visible_to(viewer).values("pk"))
+        | Q(kind="MESSAGE", conversation_id__in=conversation_ids_of(viewer))
     )
 
 

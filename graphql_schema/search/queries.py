@@ -22,6 +22,9 @@ _VISIBLE = {
     SearchKind.COMMENT: access.comment_visible_to,
     SearchKind.GROUP: access.group_visible_to,
     SearchKind.USER: access.user_visible_to,
+    SearchKind.MESSAGE: lambda viewer: access.message_visible_to(viewer).filter(
+        deleted_at__isnull=True
+    ),
 }
 
 
@@ -42,7 +45,8 @@ def _offset(after: str | None) -> int:
 class SearchQueries:
     @strawberry_django.field(
         description=(
-            "Search posts, comments, groups and people the viewer may read, best "
+            "Search posts, comments, groups, people and chat messages the viewer "
+            "may read (messages: of the conversations they take part in), best "
             "first. French-aware: accents and case are ignored, words are stemmed "
             '("fleur" finds "Les fleurs"), every word is also a prefix '
             '("jard" finds "jardin"), and names of people and groups match with '

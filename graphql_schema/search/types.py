@@ -6,6 +6,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from graphql_schema.chat.types import Message
 from graphql_schema.groups.types import Group
 from graphql_schema.posts.types import Comment, Post
 from graphql_schema.users.types import User
@@ -17,12 +18,15 @@ class SearchType(enum.Enum):
     COMMENT = "COMMENT"
     GROUP = "GROUP"
     USER = "USER"
+    MESSAGE = "MESSAGE"
 
 
 SearchResult = Annotated[
-    Post | Comment | Group | User,
+    Post | Comment | Group | User | Message,
     strawberry.union(
-        "SearchResult", description="Something search found (Message joins with chat)."
+        "SearchResult",
+        description="Something search found; messages only for the participants "
+        "of their conversation.",
     ),
 ]
 

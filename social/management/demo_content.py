@@ -874,3 +874,133 @@ POLL_POSTS = [
         closes_in_days=-2,
     ),
 ]
+
+
+# --- Chat (issue 7) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationSpec:
+    """A conversation: DIRECT when it has no title and one other person.
+
+    `messages` are (speaker, body), a few minutes apart from 9 a.m. `days_ago`
+    days ago. Everyone has read it all but the people in `unread`, whose receipt
+    stays on their own latest message.
+    """
+
+    creator: str
+    others: tuple[str, ...]
+    messages: tuple[tuple[str, str], ...]
+    days_ago: int
+    title: str = ""
+    unread: tuple[str, ...] = ()
+
+
+HEAD_GARDENS = "head:espaces-verts"
+HEAD_WORKS = "head:services-techniques"
+HEAD_POLICE = "head:police-municipale"
+HEAD_CULTURE = "head:culture-et-animation"
+HEAD_HR = "head:ressources-humaines"
+
+CONVERSATIONS = [
+    ConversationSpec(
+        creator=HEAD_GARDENS,
+        others=(GARDENER,),
+        days_ago=3,
+        messages=(
+            (
+                HEAD_GARDENS,
+                "Grégoire, tu peux passer au square Jean-Moulin ? Un arbre est "
+                "tombé sur le grillage.",
+            ),
+            (GARDENER, "J'y suis dans 20 minutes, je prends la tronçonneuse."),
+            (
+                GARDENER,
+                "C'est un tilleul, le grillage est plié sur 3 mètres. Personne "
+                "de blessé.",
+            ),
+            (
+                HEAD_GARDENS,
+                "Merci ! Je préviens les services techniques pour le grillage.",
+            ),
+            (GARDENER, "Zone balisée 👍"),
+        ),
+    ),
+    ConversationSpec(
+        creator=HEAD_WORKS,
+        others=("agent:services-techniques", HEAD_POLICE, ORG_ADMIN),
+        title="Astreinte du week-end",
+        days_ago=2,
+        messages=(
+            (
+                HEAD_WORKS,
+                "Planning de l'astreinte : **samedi** l'équipe voirie, "
+                "**dimanche** moi-même. Numéro habituel.",
+            ),
+            (
+                HEAD_POLICE,
+                "Noté. On vous appelle en cas de fuite sur la chaussée comme la "
+                "dernière fois.",
+            ),
+            ("agent:services-techniques", "Je garde le camion benne samedi soir."),
+            (
+                ORG_ADMIN,
+                "Merci à vous. Pensez à noter les interventions dans le registre "
+                "lundi.",
+            ),
+        ),
+    ),
+    ConversationSpec(
+        creator=COMMUNICATOR,
+        others=(ORG_ADMIN, HEAD_CULTURE, HEAD_HR),
+        title="Lettre interne du mois",
+        days_ago=1,
+        unread=(ORG_ADMIN,),
+        messages=(
+            (
+                COMMUNICATOR,
+                "Bonjour à tous ! Je boucle la lettre interne vendredi, il me "
+                "manque vos sujets 🙂",
+            ),
+            (
+                HEAD_CULTURE,
+                "Pour nous : le programme de la fête de la musique et l'appel aux "
+                "bénévoles.",
+            ),
+            (
+                HEAD_HR,
+                "Les nouveaux arrivants du mois et un rappel sur les entretiens "
+                "annuels.",
+            ),
+            (COMMUNICATOR, "Parfait. Des photos pour la fête de la musique ?"),
+            (HEAD_CULTURE, "Je t'envoie ça cet après-midi."),
+        ),
+    ),
+    ConversationSpec(
+        creator=COMMUNICATOR,
+        others=(ORG_ADMIN,),
+        days_ago=0,
+        unread=(ORG_ADMIN,),
+        messages=(
+            (
+                COMMUNICATOR,
+                "Camille, tu peux relire l'annonce de Parvis avant publication ?",
+            ),
+            (ORG_ADMIN, "Oui, envoie-la-moi. On la publie lundi à 9 h ?"),
+            (COMMUNICATOR, "Top, lundi 9 h. Merci !"),
+        ),
+    ),
+    ConversationSpec(
+        creator=COMMUNICATOR,
+        others=(GARDENER,),
+        days_ago=0,
+        messages=(
+            (
+                COMMUNICATOR,
+                "Bonjour Grégoire ! Tu aurais une photo des massifs de tulipes "
+                "pour la lettre interne ?",
+            ),
+            (GARDENER, "Je t'en fais une demain matin, la lumière est meilleure."),
+        ),
+    ),
+]

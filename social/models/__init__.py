@@ -1,6 +1,13 @@
 """The models, one module per area, re-exported flat."""
 
 from social.models.auth import AccessToken, Invitation
+from social.models.chat import (
+    Conversation,
+    ConversationKind,
+    Message,
+    Participant,
+    direct_key,
+)
 from social.models.groups import (
     Group,
     GroupKind,
@@ -18,6 +25,8 @@ from social.models.users import Role, User
 __all__ = [
     "AccessToken",
     "Comment",
+    "Conversation",
+    "ConversationKind",
     "Department",
     "Group",
     "GroupKind",
@@ -25,6 +34,8 @@ __all__ = [
     "Invitation",
     "Membership",
     "MembershipStatus",
+    "Message",
+    "Participant",
     "Poll",
     "PollBallot",
     "PollOption",
@@ -38,4 +49,5 @@ __all__ = [
     "Site",
     "User",
     "Visibility",
+    "direct_key",
 ]

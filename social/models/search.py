@@ -12,12 +12,14 @@ class SearchKind(models.TextChoices):
     COMMENT = "COMMENT", "Comment"
     GROUP = "GROUP", "Group"
     USER = "USER", "User"
+    MESSAGE = "MESSAGE", "Message"
 
 
 class SearchEntry(models.Model):
     """What search matches for one object; never edited by hand (social.search).
 
-    `group_id` is the visibility key of posts, comments and groups (their group);
+    `group_id` is the visibility key of posts, comments and groups (their group),
+    `conversation_id` that of chat messages;
     who may read what is decided at query time by access.search_scope. On
     PostgreSQL `document` is the French tsvector (GIN-indexed by the migration);
     on SQLite the FTS5 table `search_fts` (rowid = id) holds the stemmed text.
@@ -26,6 +28,8 @@ class SearchEntry(models.Model):
     kind = models.CharField(max_length=16, choices=SearchKind.choices)
     object_id = models.BigIntegerField()
     group_id = models.BigIntegerField(null=True, blank=True)
+    # The visibility key of chat messages: their conversation.
+    conversation_id = models.BigIntegerField(null=True, blank=True)
     # Accent- and case-folded names of people and groups, for typo matching.
     names = models.CharField(max_length=600, blank=True)
     # The plain text shown in snippets (escaped when shown).
@@ -40,7 +44,10 @@ class SearchEntry(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["kind", "group_id"], name="searchentry_kind_group")
+            models.Index(fields=["kind", "group_id"], name="searchentry_kind_group"),
+            models.Index(
+                fields=["kind", "conversation_id"], name="searchentry_conversation"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,3 +93,10 @@ def _unindex_deleted_group(sender, instance, **kwargs) -> None:
     from social.search import unindex_group
 
     unindex_group(instance.pk)
+
+
+@receiver(post_delete, sender="social.Message")
+def _unindex_deleted_message(sender, instance, **kwargs) -> None:
+    from social.search import unindex_message
+
+    unindex_message(instance.pk)

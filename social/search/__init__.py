@@ -12,7 +12,15 @@ from django.db import transaction
 
 from social import access
 from social.errors import DomainError, ErrorCode
-from social.models import Comment, Group, Post, SearchEntry, SearchKind, User
+from social.models import (
+    Comment,
+    Group,
+    Message,
+    Post,
+    SearchEntry,
+    SearchKind,
+    User,
+)
 from social.search import text as french
 from social.search.backends import Hit, backend
 
@@ -24,11 +32,13 @@ __all__ = [
     "SearchPage",
     "index_comment",
     "index_group",
+    "index_message",
     "index_post",
     "index_user",
     "rebuild",
     "search",
     "unindex_comment",
+    "unindex_message",
     "unindex_post",
     "unindex_user",
 ]
@@ -66,6 +76,15 @@ def _user_entry(user: User) -> dict:
         "group_id": None,
         "names": " ".join(dict.fromkeys(french.words(names))),
         "text": text,
+    }
+
+
+def _message_entry(message: Message) -> dict:
+    return {
+        "group_id": None,
+        "conversation_id": message.conversation_id,
+        "names": "",
+        "text": message.body,
     }
 
 
@@ -134,6 +153,19 @@ def unindex_user(user_id: int) -> None:
     _drop(SearchEntry.objects.filter(kind=SearchKind.USER, object_id=user_id))
 
 
+def index_message(message: Message) -> None:
+    """Index a sent or edited chat message; a deleted one is forgotten."""
+    if message.deleted_at is not None:
+        unindex_message(message.pk)
+        return
+    _write(SearchKind.MESSAGE, message.pk, _message_entry(message))
+
+
+def unindex_message(message_id: int) -> None:
+    """Forget a deleted chat message."""
+    _drop(SearchEntry.objects.filter(kind=SearchKind.MESSAGE, object_id=message_id))
+
+
 def rebuild() -> int:
     """Rebuild the whole index from the tables, in one transaction; return its size."""
     with transaction.atomic():
@@ -156,6 +188,11 @@ def rebuild() -> int:
             add(SearchKind.GROUP, group.pk, _group_entry(group))
         for user in User.objects.all().iterator(2000):
             add(SearchKind.USER, user.pk, _user_entry(user))
+        messages = Message.objects.filter(deleted_at__isnull=True).only(
+            "pk", "conversation_id", "body"
+        )
+        for message in messages.iterator(2000):
+            add(SearchKind.MESSAGE, message.pk, _message_entry(message))
         SearchEntry.objects.bulk_create(entries, batch_size=2000)
         backend().write_all()
         return len(entries)

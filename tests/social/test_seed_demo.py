@@ -13,12 +13,16 @@ from social.management.commands.seed_demo import DEMO_PASSWORD, SERVICES, SITES
 from social.markdown import render_markdown
 from social.models import (
     Comment,
+    Conversation,
+    ConversationKind,
     Department,
     Group,
     GroupKind,
     GroupRole,
     Membership,
     MembershipStatus,
+    Message,
+    Participant,
     Post,
     Reaction,
     Role,
@@ -27,7 +31,19 @@ from social.models import (
     Visibility,
 )
 
-SEEDED_MODELS = (User, Department, Site, Group, Membership, Post, Comment, Reaction)
+SEEDED_MODELS = (
+    User,
+    Department,
+    Site,
+    Group,
+    Membership,
+    Post,
+    Comment,
+    Reaction,
+    Conversation,
+    Participant,
+    Message,
+)
 
 
 def seed() -> str:
@@ -77,6 +93,7 @@ class TestSeedDemo:
             "0 group(s), 0 membership(s), 0 post(s), 0 comment(s), 0 reaction(s) "
             "created" in output
         )
+        assert "Demo chat: 0 conversation(s), 0 message(s) created" in output
         assert counts == [model.objects.count() for model in SEEDED_MODELS]
 
     def test_every_run_builds_the_same_people(self):
@@ -338,6 +355,12 @@ class TestSeedDemoContent:
                     ),
                     key=str,
                 ),
+                sorted(
+                    Message.objects.values_list(
+                        "conversation__title", "author__username", "sequence", "body"
+                    ),
+                    key=str,
+                ),
             )
 
         seed()
@@ -363,6 +386,51 @@ class TestSeedDemoContent:
         assert group.name == "Machine à café (ancienne)"
         assert not group.memberships.exists()
         assert not group.posts.exists()
+
+    def test_it_starts_a_few_conversations_within_the_rules(self):
+        """Direct and group conversations between colleagues, numbered messages
+        by participants, Markdown rendered, read receipts up to what exists; the
+        demo admin has something unread, the gardener a conversation."""
+        seed()
+        conversations = Conversation.objects.all()
+        assert 4 <= conversations.count() <= 10
+        kinds = set(conversations.values_list("kind", flat=True))
+        assert kinds == {ConversationKind.DIRECT, ConversationKind.GROUP}
+        for conversation in conversations:
+            people = set(conversation.participants.values_list("user_id", flat=True))
+            messages = list(conversation.messages.order_by("sequence"))
+            assert len(people) >= 2
+            assert [m.sequence for m in messages] == list(range(1, len(messages) + 1))
+            assert conversation.last_sequence == len(messages)
+            assert conversation.updated_at == messages[-1].created_at
+            assert {m.author_id for m in messages} <= people
+            assert conversation.created_by_id in people
+            for message in messages:
+                assert message.body_html == render_markdown(message.body)
+                assert message.created_at < timezone.now()
+            for participant in conversation.participants.all():
+                assert participant.last_read_sequence <= len(messages)
+            if conversation.kind == ConversationKind.DIRECT:
+                assert len(people) == 2
+                assert conversation.direct_key == ":".join(map(str, sorted(people)))
+        admin = User.objects.get(username="admin")
+        unread = [
+            participant
+            for participant in Participant.objects.filter(user=admin)
+            if participant.last_read_sequence < participant.conversation.last_sequence
+        ]
+        assert unread
+        assert Participant.objects.filter(user__username="gregoire.petit").exists()
+
+    def test_demo_messages_are_found_by_their_participants(self):
+        """The index is rebuilt with the messages: found by participants only."""
+        from social import search
+
+        seed()
+        gardener = User.objects.get(username="gregoire.petit")
+        admin = User.objects.get(username="admin")
+        assert search.search(gardener, "tilleul").total == 1
+        assert search.search(admin, "tilleul").total == 0
 
     def test_it_prints_a_summary_of_the_content(self):
         """One line counts the groups, posts, comments and reactions created."""

@@ -6,7 +6,7 @@ from social import search
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index (posts, comments, groups, people) in one go."
+    help = "Rebuild the search index (posts, comments, groups, people, messages)."
 
     def handle(self, *args, **options) -> None:
         """Rebuild it and say how many entries it holds."""

@@ -8,11 +8,12 @@ so every run builds the same people; existing usernames, departments (by slug) a
 sites (by name) are kept as they are.
 
 Then what they talk about (`social.management.demo_content`): social, topic,
-project and secret groups and one per department, and four weeks of posts,
-comments and reactions, written straight to the database but within the rules of
-`social.access`. A group is keyed on its slug: one that exists already is left as
-it is, with its members and posts; organisation-wide posts are keyed on their
-author and body.
+project and secret groups and one per department, four weeks of posts,
+comments and reactions, and a few chat conversations, written straight to the
+database but within the rules of `social.access`. A group is keyed on its slug:
+one that exists already is left as it is, with its members and posts;
+organisation-wide posts are keyed on their author and body; a direct
+conversation on its pair, a group one on its creator and title.
 """
 
 import random
@@ -28,18 +29,23 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from social import access, search
+from social.actions.chat import chat_digest
 from social.actions.polls import voter_key
 from social.management import demo_content as content
 from social.management.demo_content import ADMIN, MEMBER, OWNER, GroupSpec, PostSpec
 from social.markdown import render_markdown
 from social.models import (
     Comment,
+    Conversation,
+    ConversationKind,
     Department,
     Group,
     GroupKind,
     GroupRole,
     Membership,
     MembershipStatus,
+    Message,
+    Participant,
     Poll,
     PollBallot,
     PollOption,
@@ -50,6 +56,7 @@ from social.models import (
     Site,
     User,
     Visibility,
+    direct_key,
 )
 from social.models.users import fold
 
@@ -374,6 +381,7 @@ class Command(BaseCommand):
         talk.seed()
         polls, poll_posts = seed_polls(random.Random(SEED))  # noqa: S311
         talk.created[Post] += poll_posts
+        conversations, messages = seed_conversations(talk)
         self.stdout.write(
             f"Demo content: {talk.created[Group]} group(s), "
             f"{talk.created[Membership]} membership(s), {talk.created[Post]} "
@@ -388,7 +396,16 @@ class Command(BaseCommand):
             "their own); "
             f"{Poll.objects.count()} polls."
         )
-        if talk.created[Post] or talk.created[Comment] or talk.created[Group]:
+        self.stdout.write(
+            f"Demo chat: {conversations} conversation(s), {messages} message(s) "
+            f"created; {Conversation.objects.count()} conversations."
+        )
+        if (
+            talk.created[Post]
+            or talk.created[Comment]
+            or talk.created[Group]
+            or messages
+        ):
             # Bulk inserts skip the actions that index each write.
             self.stdout.write(f"Search index: {search.rebuild()} entries.")
         self.stdout.write(f"Demo accounts (password '{DEMO_PASSWORD}'):")
@@ -1105,3 +1122,81 @@ def _seed_riddle_quizzes(rng: random.Random) -> int:
             _cast(poll, voter, [choice], when)
         created += 1
     return created
+
+
+# --- Chat (issue 7) ----------------------------------------------------------------
+
+
+def seed_conversations(talk: TownTalk) -> tuple[int, int]:
+    """Add the demo conversations that are missing, with their messages and read
+    receipts; return how many conversations and messages were created. One whose
+    people are missing is left out."""
+    conversations = messages = 0
+    for spec in content.CONVERSATIONS:
+        created = _seed_conversation(talk, spec)
+        if created:
+            conversations += 1
+            messages += created
+    return conversations, messages
+
+
+def _seed_conversation(talk: TownTalk, spec: content.ConversationSpec) -> int:
+    creator = talk.person(spec.creator)
+    others = [talk.person(reference) for reference in spec.others]
+    if creator is None or None in others:
+        return 0
+    people = [creator, *others]
+    if spec.title:
+        kind, key = ConversationKind.GROUP, None
+        if Conversation.objects.filter(created_by=creator, title=spec.title).exists():
+            return 0
+    else:
+        kind, key = ConversationKind.DIRECT, direct_key(creator.pk, others[0].pk)
+        if Conversation.objects.filter(direct_key=key).exists():
+            return 0
+    start = talk.at(talk.today - timedelta(days=spec.days_ago), 9 * 60)
+    start = min(start, talk.now - timedelta(minutes=5 * len(spec.messages) + 5))
+    times = [start + timedelta(minutes=4 * n + 1) for n in range(len(spec.messages))]
+    conversation = Conversation.objects.create(
+        kind=kind,
+        title=spec.title,
+        created_by=creator,
+        updated_at=times[-1],
+        last_sequence=len(spec.messages),
+        direct_key=key,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(created_at=start)
+    sent = []
+    for sequence, (speaker, body) in enumerate(spec.messages, start=1):
+        author = talk.person(speaker)
+        sent.append(
+            Message(
+                conversation=conversation,
+                author=author,
+                sequence=sequence,
+                body=body,
+                body_html=render_markdown(body),
+                client_id=f"demo-{conversation.pk}-{sequence}",
+                client_digest=chat_digest(conversation.pk, body),
+            )
+        )
+    Message.objects.bulk_create(sent)
+    for message, when in zip(sent, times, strict=True):
+        message.created_at = when
+    Message.objects.bulk_update(sent, ["created_at"])
+    unread = {talk.person(reference).pk for reference in spec.unread}
+    receipts = []
+    for person in people:
+        own = [m.sequence for m in sent if m.author_id == person.pk]
+        read = max(own, default=0) if person.pk in unread else len(sent)
+        receipts.append(
+            Participant(
+                conversation=conversation,
+                user=person,
+                joined_at=start,
+                last_read_sequence=read,
+                last_read_at=times[read - 1] if read else None,
+            )
+        )
+    Participant.objects.bulk_create(receipts)
+    return len(sent)
