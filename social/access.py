@@ -599,6 +599,8 @@ class LiveRights:
     user_id: int
     # The groups the viewer is an active member of.
     group_ids: frozenset[int] = frozenset()
+    # The conversations the viewer takes part in now.
+    conversation_ids: frozenset[int] = frozenset()
 
 
 def live_rights_of(viewer: Viewer | None) -> LiveRights | None:
@@ -609,6 +611,9 @@ def live_rights_of(viewer: Viewer | None) -> LiveRights | None:
         user_id=viewer.pk,
         group_ids=frozenset(
             active_group_ids(viewer).values_list("group_id", flat=True)
+        ),
+        conversation_ids=frozenset(
+            conversation_ids_of(viewer).values_list("conversation_id", flat=True)
         ),
     )
 
@@ -631,3 +636,8 @@ def in_live_feed(rights: LiveRights | None, group_id: int | None) -> bool:
     """Whether an event belongs to the viewer's `feed` (`selectors.feed.feed_for`):
     organisation-wide posts and those of the viewer's groups."""
     return rights is not None and (group_id is None or group_id in rights.group_ids)
+
+
+def can_receive_chat_event(rights: LiveRights | None, conversation_id: int) -> bool:
+    """`conversation_visible_to`, decided in memory: current participants only."""
+    return rights is not None and conversation_id in rights.conversation_ids

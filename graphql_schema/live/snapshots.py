@@ -12,7 +12,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from social.models import Comment, Poll, Post, User
+from social.models import Comment, Conversation, Message, Poll, Post, User
 
 # Events kept, newest last: enough for every socket to read an event's rows.
 SNAPSHOTS_KEPT = 256
@@ -53,6 +53,19 @@ class Snapshots:
             lambda: (
                 User.objects.select_related("department", "site").filter(pk=pk).first()
             ),
+        )
+
+    def message(self, message: dict) -> Awaitable[Message | None]:
+        pk = message["message"]
+        return self._shared(
+            (message["id"], "message"), lambda: Message.objects.filter(pk=pk).first()
+        )
+
+    def conversation(self, message: dict) -> Awaitable[Conversation | None]:
+        pk = message["conversation"]
+        return self._shared(
+            (message["id"], "conversation"),
+            lambda: Conversation.objects.filter(pk=pk).first(),
         )
 
     def poll(self, message: dict) -> Awaitable[Poll | None]:

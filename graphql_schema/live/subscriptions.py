@@ -15,7 +15,14 @@ from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput, signed_in_viewer
 from graphql_schema.ids import pk_of
 from graphql_schema.live.snapshots import snapshots
-from graphql_schema.live.types import FEED_EVENT_KINDS, FeedEvent, FeedEventKind
+from graphql_schema.live.types import (
+    CHAT_EVENT_KINDS,
+    FEED_EVENT_KINDS,
+    ChatEvent,
+    ChatEventKind,
+    FeedEvent,
+    FeedEventKind,
+)
 from graphql_schema.polls.types import Poll
 from social import access, events
 from social.errors import DomainError
@@ -156,3 +163,47 @@ class LiveSubscriptions:
                     poll = await snapshots.poll(message)
                     if poll is not None:
                         yield poll
+
+    @strawberry.subscription(
+        description=(
+            "What happens in the viewer's conversations (with `conversationId`, in "
+            "that one): messages sent, edited and deleted, typing (never one's "
+            "own), read receipts, and conversations started with the viewer. Only "
+            "while the viewer takes part: leaving or being removed stops it at "
+            "once. After a reconnection, `messages(after: <last cursor>)` gives "
+            "exactly what was missed."
+        )
+    )
+    async def chat_events(
+        self, info: Info, conversation_id: relay.GlobalID | None = None
+    ) -> AsyncGenerator[ChatEvent, None]:
+        viewer = signed_in_viewer(info)
+        conversation_pk = _pk(conversation_id, "Conversation", "conversationId")
+
+        def audiences_of(rights):
+            if conversation_pk is not None:
+                return {events.conversation_audience(conversation_pk)}
+            if rights is None:
+                return set()
+            # CONVERSATION_STARTED comes through the viewer's own audience, which
+            # every signed-in connection listens to.
+            return {
+                events.conversation_audience(conversation)
+                for conversation in rights.conversation_ids
+            }
+
+        live = _connection(info)
+        async with live.listen(audiences_of) as queue:
+            while True:
+                message = await queue.get()
+                kind = message["kind"]
+                conversation = message.get("conversation")
+                if kind not in CHAT_EVENT_KINDS:
+                    continue
+                if conversation_pk is not None and conversation != conversation_pk:
+                    continue
+                if not access.can_receive_chat_event(live.rights, conversation):
+                    continue
+                if kind == "TYPING" and message.get("actor") == viewer.pk:
+                    continue
+                yield ChatEvent(kind=ChatEventKind(kind), message_data=message)

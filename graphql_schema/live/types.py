@@ -5,6 +5,7 @@ import enum
 import strawberry
 from strawberry import relay
 
+from graphql_schema.chat.types import Conversation, Message
 from graphql_schema.context import Info
 from graphql_schema.live.snapshots import snapshots
 from graphql_schema.posts.types import Comment, Post
@@ -73,9 +74,58 @@ class FeedEvent:
         "and for votes (a ballot is never linked to its voter)."
     )
     async def actor(self, info: Info) -> User | None:
-        if self.message.get("actor") is None:
+        return await _actor(info, self.message)
+
+
+async def _actor(info: Info, message: dict):
+    """The event's actor, if the viewer may see them (shared across subscribers)."""
+    if message.get("actor") is None:
+        return None
+    actor = await snapshots.actor(message)
+    if actor is None or not access.can_see_user(info.context.viewer, actor):
+        return None
+    return actor
+
+
+@strawberry.enum(description="What happened in a conversation.")
+class ChatEventKind(enum.Enum):
+    MESSAGE_SENT = "MESSAGE_SENT"
+    MESSAGE_EDITED = "MESSAGE_EDITED"
+    MESSAGE_DELETED = "MESSAGE_DELETED"
+    TYPING = "TYPING"
+    READ = "READ"
+    CONVERSATION_STARTED = "CONVERSATION_STARTED"
+
+
+CHAT_EVENT_KINDS = frozenset(kind.value for kind in ChatEventKind)
+
+
+@strawberry.type(
+    description=(
+        "Something happened in one of the viewer's conversations: a hint. After "
+        "a reconnection, catch up with `messages(after: <last cursor>)`."
+    )
+)
+class ChatEvent:
+    kind: ChatEventKind
+    message_data: strawberry.Private[dict]
+
+    @strawberry.field(description="The conversation it happened in.")
+    async def conversation(self, info: Info) -> Conversation | None:
+        return await snapshots.conversation(self.message_data)
+
+    @strawberry.field(
+        description="The message sent, edited or deleted (a tombstone), or read "
+        "up to (READ); null for TYPING and CONVERSATION_STARTED."
+    )
+    async def message(self, info: Info) -> Message | None:
+        if self.message_data.get("message") is None:
             return None
-        actor = await snapshots.actor(self.message)
-        if actor is None or not access.can_see_user(info.context.viewer, actor):
-            return None
-        return actor
+        return await snapshots.message(self.message_data)
+
+    @strawberry.field(
+        description="Who sent, edited, deleted, typed, read or started it; null "
+        "when the viewer may not see that person."
+    )
+    async def user(self, info: Info) -> User | None:
+        return await _actor(info, self.message_data)

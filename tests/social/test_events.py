@@ -303,3 +303,31 @@ async def test_live_rights_agree_with_post_visible_to(people):
 
     await sync_to_async(setup_and_check)()
     assert access.can_receive_post_event(None, None, None) is False
+
+
+async def test_live_rights_agree_with_conversation_visible_to(people):
+    """Participants now, and nobody else (organisation admins included)."""
+    from social.actions.chat import conversation_leave, conversation_start
+
+    camille, bruno = people["camille"], people["bruno"]
+
+    def check() -> None:
+        admin = make_user("adele", role=Role.ADMIN)
+        direct = conversation_start(actor=camille, participant_ids=[bruno.pk])
+        group = conversation_start(
+            actor=camille, participant_ids=[bruno.pk, admin.pk], title="Fête"
+        )
+        conversation_leave(actor=bruno, conversation_id=group.conversation.pk)
+        conversations = [direct.conversation, group.conversation]
+        for viewer in (camille, bruno, admin, make_user("olga")):
+            rights = access.live_rights_of(viewer)
+            visible = set(
+                access.conversation_visible_to(viewer).values_list("pk", flat=True)
+            )
+            for conversation in conversations:
+                assert access.can_receive_chat_event(rights, conversation.pk) == (
+                    conversation.pk in visible
+                )
+
+    await sync_to_async(check)()
+    assert access.can_receive_chat_event(None, 1) is False
