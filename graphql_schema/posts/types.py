@@ -14,6 +14,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
+from graphql_schema.posts.loaders import AUTHOR_VISIBLE
 from graphql_schema.relay import Connection
 from graphql_schema.users.types import User
 from social import access
@@ -88,6 +89,9 @@ class Comment(relay.Node):
         "(a deactivated account, for agents).",
     )
     async def author(self, info: Info) -> User | None:
+        visible = getattr(self, AUTHOR_VISIBLE, None)
+        if visible is not None:  # joined by latest_comments_by_post
+            return self.author if visible else None
         return await info.context.loaders.users_by_id.load(self.author_id)
 
     @strawberry_django.field(
