@@ -12,7 +12,7 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.polls.loaders import poll_loaders
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Poll as PollModel
@@ -58,6 +58,7 @@ def _results_shown(poll: PollModel | None) -> bool:
     description="One answer of a poll.",
 )
 class PollOption(relay.Node):
+    _id_attr = NODE_ID_ATTR
     text: str
 
     @strawberry_django.field(
@@ -105,6 +106,7 @@ class PollOption(relay.Node):
     description="The poll of a post; a quiz when it has right answers.",
 )
 class Poll(relay.Node):
+    _id_attr = NODE_ID_ATTR
     question: str
     is_multiple_choice: bool = strawberry_django.field(
         description="Whether a voter may choose several options."

@@ -15,7 +15,7 @@ from graphql_schema.errors import BadUserInput
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
 from graphql_schema.posts.loaders import AUTHOR_VISIBLE
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Comment as CommentModel
@@ -70,6 +70,7 @@ async def _viewer_can_delete(info: Info, author_id: int, group_id: int | None) -
     description="A comment on a post, or a reply to a comment (one level deep).",
 )
 class Comment(relay.Node):
+    _id_attr = NODE_ID_ATTR
     body: str = strawberry_django.field(description="The text, in Markdown.")
     body_html: str = strawberry_django.field(
         description="The body rendered to sanitised HTML (no scripts, safe links)."
@@ -166,6 +167,7 @@ class Comment(relay.Node):
     description="A post in a group, or organisation-wide when `group` is null.",
 )
 class Post(relay.Node):
+    _id_attr = NODE_ID_ATTR
     body: str = strawberry_django.field(description="The text, in Markdown.")
     body_html: str = strawberry_django.field(
         description="The body rendered to sanitised HTML (no scripts, safe links)."
