@@ -12,7 +12,7 @@ def main() -> None:
     options = harness.parser().parse_args()
     harness.setup()
     # Scenario modules import models: after setup. Their order is the report's.
-    from bench import feed, http, search, websocket  # noqa: F401
+    from bench import feed, feed_http, idle_sockets, search  # noqa: F401
 
     harness.run(options.scenarios, options)
 

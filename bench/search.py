@@ -15,14 +15,15 @@ snippets), and the GraphQL `search` field over HTTP (the same plus nodes).
 Each call runs one of QUERIES in turn, the floor the same one.
 """
 
+import os
 import random
 import sys
 import time
 from itertools import cycle
 from pathlib import Path
 
-if __name__ == "__main__":  # run as a script: bench/ is not on the path yet
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __name__ == "__main__":  # run as a script: the repository, not bench/, first
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.harness import Result, measure, scenario
 
@@ -136,7 +137,8 @@ def search_scenario(options) -> list[Result]:
 def main() -> None:
     from bench import harness
 
-    options = harness.parser().parse_args(["--search-posts", "100000", *sys.argv[1:]])
+    posts = os.environ.get("BENCH_POSTS", "100000")
+    options = harness.parser().parse_args(["--search-posts", posts, *sys.argv[1:]])
     harness.setup()
     harness.run(["search"], options)
 
