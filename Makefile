@@ -49,6 +49,11 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Every scenario against its floor, on a throwaway database (docs/PERFORMANCE.md);
+# DATABASE_URL and REDIS_URL set: PostgreSQL (a database named for the bench) and Redis.
+bench: $(VENV)/.installed
+	DEBUG=0 $(BIN)/python -m bench $(BENCH_ARGS)
+
 schema: $(VENV)/.installed
 	$(BIN)/python manage.py export_schema graphql_schema.schema:schema --path schema.graphql
 

@@ -1,47 +1,32 @@
-"""Search latency on 100,000 posts, as a ratio to the bare full-text SQL query.
+"""Search latency, as a ratio to the bare full-text SQL query.
 
-    .venv/bin/python bench/search.py        # a scratch SQLite database (FTS5)
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/parvis_bench \\
-        .venv/bin/python bench/search.py    # a scratch PostgreSQL database
+    .venv/bin/python bench/search.py        # 100,000 posts, alone
+    make bench                              # 5,000 posts, with the other scenarios
+    .venv/bin/python -m bench search --search-posts 100000
 
-Seeds posts in a few groups (public, private, secret), then times, interleaved,
-for each query: the bare SQL full-text query (match, rank, first 20), the search
-selector (social.search.search: permission scope, count, page, snippets) and the
-GraphQL `search` field over HTTP (the same plus nodes). Prints median and p90 in
-milliseconds and the ratios to the bare query. Nothing here is a test.
+The database is the bench's own (bench/harness.py): a SQLite file under
+var/bench/ (FTS5), or with DATABASE_URL (formerly BENCH_DATABASE_URL) a database
+named for the bench on that PostgreSQL server.
+
+Seeds posts in a few groups (public, private, secret), then times, interleaved
+with the bare SQL full-text query (match, rank, first 20) as the floor: the
+search selector (social.search.search: permission scope, count, page,
+snippets), and the GraphQL `search` field over HTTP (the same plus nodes).
+Each call runs one of QUERIES in turn, the floor the same one.
 """
 
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
+from itertools import cycle
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="parvis-bench-"))
-os.environ.setdefault("DEBUG", "1")
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
-)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+if __name__ == "__main__":  # run as a script: the repository, not bench/, first
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-import django  # noqa: E402
+from bench.harness import Result, measure, scenario
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from social import search  # noqa: E402
-from social.models import Group, Membership, Post, User  # noqa: E402
-from social.search import text as french  # noqa: E402
-
-POSTS = int(os.environ.get("BENCH_POSTS", "100000"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 QUERIES = ["jardin", "fleur", "evenement", "reunion budget", "jard", "piscine"]
 VOCABULARY = (  # noqa: SIM905 (a sentence is easier to edit)
     "le la les des du un une jardin jardins fleurs fleur événement événements "
@@ -53,9 +38,11 @@ GRAPHQL = """query($q: String!) { search(query: $q, first: 20) { totalCount
   edges { score snippet node { __typename ... on Post { id } } } } }"""
 
 
-def seed() -> User:
-    """Create the schema, a viewer, three groups and POSTS posts; index them."""
-    call_command("migrate", verbosity=0)
+def seed(posts: int):
+    """Create a viewer, three groups and `posts` posts; index everything."""
+    from social import search
+    from social.models import Group, Membership, Post, User
+
     viewer = User.objects.create(username="bench", display_name="Banc Essai")
     author = User.objects.create(username="author", display_name="Auteur")
     groups = [
@@ -65,7 +52,7 @@ def seed() -> User:
     Membership.objects.create(group=groups[1], user=viewer)
     rng = random.Random(8)
     batch = []
-    for _ in range(POSTS):
+    for _ in range(posts):
         body = " ".join(rng.choice(VOCABULARY) for _ in range(rng.randint(8, 40)))
         group = rng.choice([None, *groups])
         batch.append(Post(author=author, group=group, body=body, body_html=body))
@@ -75,12 +62,16 @@ def seed() -> User:
     Post.objects.bulk_create(batch)
     started = time.perf_counter()
     size = search.rebuild()
-    print(f"indexed {size} entries in {time.perf_counter() - started:.1f}s")
+    print(f"  indexed {size} entries in {time.perf_counter() - started:.1f}s")
     return viewer
 
 
 def bare(query: str) -> None:
     """The full-text query alone: match, rank, first 20 (no permissions)."""
+    from django.db import connection
+
+    from social.search import text as french
+
     words = french.query_words(query)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -99,14 +90,20 @@ def bare(query: str) -> None:
         cursor.fetchall()
 
 
-def timed(function, *args) -> float:
-    started = time.perf_counter()
-    function(*args)
-    return (time.perf_counter() - started) * 1000
+def _each_query(function):
+    """A callable running `function` on the next query of QUERIES each call."""
+    queries = cycle(QUERIES)
+    return lambda: function(next(queries))
 
 
-def main() -> None:
-    viewer = seed()
+@scenario("search")
+def search_scenario(options) -> list[Result]:
+    """The selector and the GraphQL field, each against the bare SQL query."""
+    from django.test import Client
+
+    from social import search
+
+    viewer = seed(options.search_posts)
     client = Client(HTTP_HOST="localhost")
     client.force_login(viewer)
 
@@ -120,26 +117,30 @@ def main() -> None:
             content_type="application/json",
         )
         assert response.status_code == 200, response.content[:300]
-        body = response.json()
-        assert "errors" not in body, body
+        assert "errors" not in response.json(), response.json()
 
-    times: dict[str, list[float]] = {"bare SQL": [], "selector": [], "GraphQL": []}
-    for query in QUERIES:  # warm up
-        bare(query), selector(query), graphql(query)
-    for _ in range(ROUNDS):
-        for query in QUERIES:
-            times["bare SQL"].append(timed(bare, query))
-            times["selector"].append(timed(selector, query))
-            times["GraphQL"].append(timed(graphql, query))
-    base = statistics.median(times["bare SQL"])
-    print(f"{connection.vendor}, {POSTS} posts, {ROUNDS} rounds x {len(QUERIES)}")
-    for name, samples in times.items():
-        median = statistics.median(samples)
-        p90 = statistics.quantiles(samples, n=10)[-1]
-        print(
-            f"{name:9} median {median:7.2f} ms  p90 {p90:7.2f} ms  "
-            f"ratio {median / base:5.2f}"
+    repeat = len(QUERIES) * max(2, options.repeat // 10)
+    extra = {"posts": options.search_posts}
+    return [
+        measure(
+            f"search {name}",
+            subject=_each_query(function),
+            floor=_each_query(bare),
+            repeat=repeat,
+            warmup=len(QUERIES),
+            extra=extra,
         )
+        for name, function in (("selector", selector), ("GraphQL over HTTP", graphql))
+    ]
+
+
+def main() -> None:
+    from bench import harness
+
+    posts = os.environ.get("BENCH_POSTS", "100000")
+    options = harness.parser().parse_args(["--search-posts", posts, *sys.argv[1:]])
+    harness.setup()
+    harness.run(["search"], options)
 
 
 if __name__ == "__main__":

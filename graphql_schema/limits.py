@@ -4,7 +4,9 @@ They are validation rules, so a refused operation is answered the same way over
 HTTP and WebSocket: `data: null` and an error with its `extensions.code`.
 """
 
+from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import suppress
 
 from django.conf import settings
 from graphql import (
@@ -21,10 +23,13 @@ from graphql import (
     ValidationContext,
     ValidationRule,
     VariableNode,
+    Visitor,
+    visit,
 )
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -125,11 +130,68 @@ def _refusal_rule(error: GraphQLError) -> type[ValidationRule]:
     return Refusal
 
 
+# Documents that passed validation, with the settings in force: validating one
+# again would give the same answer, except for page sizes given as variables,
+# which are checked on every operation. Refused documents are never kept.
+VALIDATED_DOCUMENTS_MAX = 256
+_validated: OrderedDict[tuple, "_PageVariables"] = OrderedDict()
+
+
+class _PageVariables:
+    """Where a validated document takes `first`/`last` from variables, and the
+    variables' defaults: what the page-size rule reads from each operation."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.defaults = _variable_defaults(document)
+        self.usages: list[tuple[ArgumentNode, str]] = []
+        usages = self.usages
+
+        class Collect(Visitor):
+            def enter_argument(self, node: ArgumentNode, *_args) -> None:
+                if node.name.value in PAGE_ARGUMENTS and isinstance(
+                    node.value, VariableNode
+                ):
+                    usages.append((node, node.value.name.value))
+
+        visit(document, Collect())
+
+    def errors(self, variables: dict) -> list[GraphQLError]:
+        limit = settings.GRAPHQL_PAGE_SIZE_MAX
+        values = {**self.defaults, **variables}
+        return [
+            BadUserInput(
+                f"'{node.name.value}' must be between 0 and {limit}.", nodes=[node]
+            )
+            for node, name in self.usages
+            if isinstance(values.get(name), int) and not 0 <= values[name] <= limit
+        ]
+
+
+def _cache_key(context) -> tuple | None:
+    document = context.graphql_document
+    if document is None or document.loc is None:
+        return None
+    return (
+        id(context.schema),
+        document.loc.source.body,
+        tuple(context.validation_rules),
+        settings.GRAPHQL_MAX_DOCUMENT_BYTES,
+        settings.GRAPHQL_MAX_FIELDS,
+        settings.GRAPHQL_MAX_DEPTH,
+        settings.GRAPHQL_MAX_ALIASES,
+        settings.GRAPHQL_PAGE_SIZE_MAX,
+    )
+
+
 class OperationLimits(SchemaExtension):
     """Size, fields, depth, aliases and page sizes, from the settings in force.
 
     Size and expanded field count are checked first; a document over either is
     refused without running the other rules, whose walks are not memoised.
+
+    A document that passed every rule is remembered (with the settings and the
+    other rules in force): the next operation with the same text skips
+    validation but for the page sizes its variables give.
     """
 
     def _refusal(self, document: DocumentNode) -> QueryTooComplex | None:
@@ -149,6 +211,15 @@ class OperationLimits(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        key = _cache_key(context)
+        known = _validated.get(key) if key is not None else None
+        if known is not None:
+            with suppress(KeyError):  # dropped meanwhile by another thread
+                _validated.move_to_end(key)
+            # Set, even empty: Strawberry then runs no validation of its own.
+            context.pre_execution_errors = known.errors(context.variables or {})
+            yield
+            return
         refusal = self._refusal(context.graphql_document)
         if refusal is not None:
             context.validation_rules = (_refusal_rule(refusal),)
@@ -164,6 +235,28 @@ class OperationLimits(SchemaExtension):
                 _page_size_rule(context.variables or {}),
             )
         yield
+        if key is not None and refusal is None and not context.pre_execution_errors:
+            _validated[key] = _PageVariables(context.graphql_document)
+            while len(_validated) > VALIDATED_DOCUMENTS_MAX:
+                _validated.popitem(last=False)
+
+
+class DocumentCache(ParserCache):
+    """Parse each document text once (LRU): its tokens are counted then, and a
+    document over GRAPHQL_MAX_TOKENS fails to parse every time (never kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=VALIDATED_DOCUMENTS_MAX)
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        # A document that fails to parse is left to Strawberry, which parses it
+        # again and reports the error as it always does (syntax, too many tokens).
+        with suppress(Exception):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 class TokenLimiter(MaxTokensLimiter):
@@ -173,5 +266,6 @@ class TokenLimiter(MaxTokensLimiter):
         super().__init__(max_token_count=settings.GRAPHQL_MAX_TOKENS)
 
 
-# Extensions given as classes are made anew for each operation.
-LIMIT_EXTENSIONS = [TokenLimiter, OperationLimits]
+# Extensions given as classes are made anew for each operation. DocumentCache
+# parses after TokenLimiter set the token limit (its cache key includes it).
+LIMIT_EXTENSIONS = [TokenLimiter, DocumentCache, OperationLimits]

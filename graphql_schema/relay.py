@@ -9,6 +9,12 @@ from strawberry_django.relay import DjangoCursorConnection
 
 from graphql_schema.errors import BadUserInput
 
+# Every Node's `id` is its model's primary key. Said on each type (`_id_attr`),
+# Strawberry reads it at once; otherwise it scans and evaluates the type's
+# annotations for a NodeID on every `id` it resolves, then strawberry-django
+# catches the error and falls back to "pk": 0.2 ms an id, 170 ids a feed page.
+NODE_ID_ATTR = "pk"
+
 
 @strawberry.type(
     name="Connection",

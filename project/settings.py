@@ -275,6 +275,10 @@ X_FRAME_OPTIONS = "DENY"
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# The benchmark's hand-written floors (bench/views.py) at /bench/...: only for
+# `make bench`'s own server (docs/PERFORMANCE.md), never in a normal run.
+BENCH_VIEWS = env_bool("PARVIS_BENCH_VIEWS", default=False)
+
 # GraphiQL at /graphql/ in a browser (it only shows what the API already allows).
 GRAPHIQL_ENABLED = env_bool("GRAPHIQL", default=True)
 

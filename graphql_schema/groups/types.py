@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from strawberry import relay
 
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Group as GroupModel
@@ -117,6 +117,7 @@ def _viewer_state(group: GroupModel, info: Info) -> tuple[str | None, str | None
     "join (in `pendingRequests`).",
 )
 class GroupMember(relay.Node):
+    _id_attr = NODE_ID_ATTR
     user: User
     group: Annotated["Group", strawberry.lazy("graphql_schema.groups.types")]
     role: GroupRole
@@ -136,6 +137,7 @@ class GroupMember(relay.Node):
     "group exists only for its members.",
 )
 class Group(relay.Node):
+    _id_attr = NODE_ID_ATTR
     name: str
     slug: str = strawberry_django.field(
         description="Unique, made from the name at creation; kept when renamed."

@@ -10,6 +10,7 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.enums import Role
+from graphql_schema.relay import NODE_ID_ATTR
 from graphql_schema.users.types import User
 from social import access
 from social.models import Invitation as InvitationModel
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     ),
 )
 class Invitation(relay.Node):
+    _id_attr = NODE_ID_ATTR
     display_name: str
     first_name: str
     last_name: str

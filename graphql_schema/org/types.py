@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from strawberry import relay
 
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Department as DepartmentModel
@@ -23,6 +23,7 @@ from social.models import User as UserModel
     description="A municipal service, such as Espaces verts or État civil.",
 )
 class Department(relay.Node):
+    _id_attr = NODE_ID_ATTR
     name: str
     slug: str
 
@@ -44,6 +45,7 @@ class Department(relay.Node):
 
 @strawberry_django.type(SiteModel, name="Site", description="A place of work.")
 class Site(relay.Node):
+    _id_attr = NODE_ID_ATTR
     name: str
     address: str = strawberry_django.field(
         description="The postal address, or an empty string when unknown."

@@ -12,7 +12,7 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.polls.loaders import poll_loaders
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Poll as PollModel
@@ -24,8 +24,28 @@ if TYPE_CHECKING:
     from graphql_schema.posts.types import Post
 
 
-async def _poll_of(info: Info, poll_id: int) -> PollModel | None:
-    return await poll_loaders(info).polls_by_id.load(poll_id)
+async def _poll_of(info: Info, option: PollOptionModel) -> PollModel | None:
+    """The poll of an option: the one it was listed under (`Poll.options`), or
+    loaded through `poll_visible_to`."""
+    if PollOptionModel.poll.is_cached(option):
+        return option.poll
+    return await poll_loaders(info).polls_by_id.load(option.poll_id)
+
+
+_READ_BY_OPTIONS = {"is_quiz", "closes_at", "closed_at", "hide_results_until_closed"}
+
+
+def _listed_under(
+    poll: PollModel, options: list[PollOptionModel]
+) -> list[PollOptionModel]:
+    # The poll is visible (it was resolved through poll_visible_to): its options
+    # need not load it again for voteCount and isCorrect, unless the optimizer
+    # left out a field those read.
+    if poll.get_deferred_fields() & _READ_BY_OPTIONS:
+        return options
+    for option in options:
+        PollOptionModel.poll.field.set_cached_value(option, poll)
+    return options
 
 
 def _results_shown(poll: PollModel | None) -> bool:
@@ -38,6 +58,7 @@ def _results_shown(poll: PollModel | None) -> bool:
     description="One answer of a poll.",
 )
 class PollOption(relay.Node):
+    _id_attr = NODE_ID_ATTR
     text: str
 
     @strawberry_django.field(
@@ -46,7 +67,7 @@ class PollOption(relay.Node):
         "hidden until the poll closes.",
     )
     async def vote_count(self, info: Info) -> int | None:
-        if not _results_shown(await _poll_of(info, self.poll_id)):
+        if not _results_shown(await _poll_of(info, self)):
             return None
         return await poll_loaders(info).vote_counts_by_option.load(self.pk)
 
@@ -56,7 +77,7 @@ class PollOption(relay.Node):
         "is closed, and always null on a poll that is not a quiz.",
     )
     async def is_correct(self, info: Info) -> bool | None:
-        poll = await _poll_of(info, self.poll_id)
+        poll = await _poll_of(info, self)
         if poll is None or not poll.is_quiz or not poll.is_closed_at(timezone.now()):
             return None
         return self.is_correct
@@ -85,6 +106,7 @@ class PollOption(relay.Node):
     description="The poll of a post; a quiz when it has right answers.",
 )
 class Poll(relay.Node):
+    _id_attr = NODE_ID_ATTR
     question: str
     is_multiple_choice: bool = strawberry_django.field(
         description="Whether a voter may choose several options."
@@ -124,7 +146,9 @@ class Poll(relay.Node):
 
     @strawberry_django.field(only=[], description="Its options, in order.")
     async def options(self, info: Info) -> list[PollOption]:
-        return await poll_loaders(info).options_by_poll.load(self.pk)
+        return _listed_under(
+            self, await poll_loaders(info).options_by_poll.load(self.pk)
+        )
 
     @strawberry_django.field(
         only=["hide_results_until_closed", "closes_at", "closed_at"],
@@ -147,7 +171,9 @@ class Poll(relay.Node):
         if not chosen:
             return []
         options = await loaders.options_by_poll.load(self.pk)
-        return [option for option in options if option.pk in chosen]
+        return _listed_under(
+            self, [option for option in options if option.pk in chosen]
+        )
 
     @strawberry_django.field(
         only=["post", "closes_at", "closed_at"],

@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
-from django.db.models import Count, F, Window
+from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
 from strawberry.dataloader import DataLoader
 
@@ -19,6 +19,10 @@ from social.models import Comment, Membership, Post, Reaction, User
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
+
+# On comments loaded with their authors joined: whether the viewer may see the
+# author (access.user_visible_to), read by Comment.author.
+AUTHOR_VISIBLE = "author_visible_to_viewer"
 
 
 def _loader(
@@ -147,7 +151,8 @@ class Loaders:
         self, keys: list[tuple[int, int]]
     ) -> dict[tuple[int, int], list[Comment]]:
         """The `count` latest top-level comments of each post, oldest first; keys
-        are (post id, count), one query per distinct count."""
+        are (post id, count), one query per distinct count, with the authors
+        joined (a page's comment authors cost no query of their own)."""
         found: dict[tuple[int, int], list[Comment]] = {}
         post_ids_by_count: dict[int, set[int]] = defaultdict(set)
         for post_id, count in keys:
@@ -158,12 +163,20 @@ class Loaders:
             ranked = (
                 access.comment_visible_to(self.viewer)
                 .filter(post_id__in=post_ids, parent__isnull=True)
+                .select_related("author__department", "author__site")
                 .annotate(
+                    **{
+                        AUTHOR_VISIBLE: Exists(
+                            access.user_visible_to(self.viewer).filter(
+                                pk=OuterRef("author_id")
+                            )
+                        )
+                    },
                     recency=Window(
                         RowNumber(),
                         partition_by=[F("post_id")],
                         order_by=[F("created_at").desc(), F("pk").desc()],
-                    )
+                    ),
                 )
                 .filter(recency__lte=count)
                 .order_by("post_id", "created_at", "pk")

@@ -14,7 +14,8 @@ from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
-from graphql_schema.relay import Connection
+from graphql_schema.posts.loaders import AUTHOR_VISIBLE
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Comment as CommentModel
@@ -69,6 +70,7 @@ async def _viewer_can_delete(info: Info, author_id: int, group_id: int | None) -
     description="A comment on a post, or a reply to a comment (one level deep).",
 )
 class Comment(relay.Node):
+    _id_attr = NODE_ID_ATTR
     body: str = strawberry_django.field(description="The text, in Markdown.")
     body_html: str = strawberry_django.field(
         description="The body rendered to sanitised HTML (no scripts, safe links)."
@@ -88,6 +90,9 @@ class Comment(relay.Node):
         "(a deactivated account, for agents).",
     )
     async def author(self, info: Info) -> User | None:
+        visible = getattr(self, AUTHOR_VISIBLE, None)
+        if visible is not None:  # joined by latest_comments_by_post
+            return self.author if visible else None
         return await info.context.loaders.users_by_id.load(self.author_id)
 
     @strawberry_django.field(
@@ -162,6 +167,7 @@ class Comment(relay.Node):
     description="A post in a group, or organisation-wide when `group` is null.",
 )
 class Post(relay.Node):
+    _id_attr = NODE_ID_ATTR
     body: str = strawberry_django.field(description="The text, in Markdown.")
     body_html: str = strawberry_django.field(
         description="The body rendered to sanitised HTML (no scripts, safe links)."

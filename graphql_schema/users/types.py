@@ -10,6 +10,7 @@ from strawberry import relay
 
 from graphql_schema.context import Info
 from graphql_schema.enums import Role
+from graphql_schema.relay import NODE_ID_ATTR
 from social import access
 from social.models import User as UserModel
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     UserModel, name="User", description="A person of the organisation."
 )
 class User(relay.Node):
+    _id_attr = NODE_ID_ATTR
     username: str
     display_name: str
     first_name: str

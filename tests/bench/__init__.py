@@ -1,0 +1,1 @@
+"""Tests of the benchmark\x27s floors (bench/)."""
