@@ -193,7 +193,11 @@ class LayerWatch:
         if isinstance(layer, InMemoryChannelLayer):
             return  # in-process: it cannot go away while the process lives
         if self._channel is None:
-            self._channel = await layer.new_channel("live-watch.")
+            # The default prefix: RedisChannelLayer serves the process-local
+            # channels of one prefix with one blocking pop (BZPOPMIN, 5 s) and
+            # a lock; a channel of another prefix waits for that pop to time
+            # out, longer than this probe may take, while any socket is open.
+            self._channel = await layer.new_channel()
         await layer.send(self._channel, {"type": "live.watch"})
         await layer.receive(self._channel)
 
