@@ -1,7 +1,9 @@
 """Credentials re-checked on long-lived sockets."""
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
+from django.db import close_old_connections
 from strawberry.extensions import SchemaExtension
 
 from graphql_schema.context import Context
@@ -41,3 +43,6 @@ class SocketCredentialsCheck(SchemaExtension):
             context.token = None
             await context.request.close(code=4403)
         yield
+        if not context.is_http:
+            # The socket's thread would keep the connection for the socket's life.
+            await sync_to_async(close_old_connections)()

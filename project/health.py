@@ -30,7 +30,9 @@ async def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer is configured")
-    channel = await layer.new_channel("healthz.")
+    # The default prefix: on the core Redis layer, a channel of another prefix
+    # waits behind the process's blocking read for its sockets (up to 5 s).
+    channel = await layer.new_channel()
     token = uuid.uuid4().hex
     await layer.send(channel, {"type": "healthz.ping", "token": token})
     message = await layer.receive(channel)

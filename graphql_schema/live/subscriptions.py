@@ -8,7 +8,9 @@ rights (social.access.can_receive_post_event), which actions keep current.
 from collections.abc import AsyncGenerator
 
 import strawberry
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.db import close_old_connections
 from strawberry import relay
 
 from graphql_schema.context import Info
@@ -55,6 +57,16 @@ def _post_of_poll(poll_id: int) -> int | None:
     return (
         PollModel.objects.filter(pk=poll_id).values_list("post_id", flat=True).first()
     )
+
+
+async def _release_connection() -> None:
+    """Let go of the database connection the last event's fields used.
+
+    Called once an event is sent: its fields were resolved in the socket's own
+    thread, which would otherwise keep that connection for the socket's life
+    (with CONN_MAX_AGE=0 it is closed; a persistent one is kept while healthy).
+    """
+    await sync_to_async(close_old_connections)()
 
 
 def _connection(info: Info):
@@ -129,6 +141,7 @@ class LiveSubscriptions:
                 ):
                     continue
                 yield FeedEvent(kind=FeedEventKind(message["kind"]), message=message)
+                await _release_connection()
                 if post_pk is not None and message["kind"] == "POST_DELETED":
                     return
 
@@ -163,6 +176,7 @@ class LiveSubscriptions:
                     poll = await snapshots.poll(message)
                     if poll is not None:
                         yield poll
+                        await _release_connection()
 
     @strawberry.subscription(
         description=(
@@ -207,3 +221,4 @@ class LiveSubscriptions:
                 if kind == "TYPING" and message.get("actor") == viewer.pk:
                     continue
                 yield ChatEvent(kind=ChatEventKind(kind), message_data=message)
+                await _release_connection()

@@ -527,3 +527,62 @@ async def test_ids_of_the_wrong_type_are_bad_input(
         errors = message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
         assert (await ws.receive())["type"] == "complete"
+
+
+def _server_backends() -> int:
+    """Connections to the test database but the one asking."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            (count,) = cursor.fetchone()
+    finally:
+        connection.close()  # asked from a thread that would keep it
+    return count
+
+
+@pytest.mark.postgres
+async def test_subscriptions_hold_no_database_connection_between_events(
+    live_server_url, town
+):
+    """Five sockets get an event whose fields need queries (its author, each
+    viewer's reaction); afterwards none of them keeps a PostgreSQL connection
+    (CONN_MAX_AGE=0)."""
+    import asyncio
+    import time
+
+    from asgiref.sync import sync_to_async
+
+    query = FEED_EVENTS.replace(
+        "actor { username }",
+        "actor { username } post { author { username } viewerReaction }",
+    )
+    # This test's own connections (its fixtures', its thread's).
+    baseline = await sync_to_async(_server_backends)()
+    sockets = [socket(live_server_url) for _ in range(5)]
+    opened = [await s.__aenter__() for s in sockets]
+    try:
+        operations = []
+        for index, ws in enumerate(opened):
+            await signed_in_socket(
+                ws, town, ("bruno", "olga", "adele", "camille", "bruno")[index]
+            )
+            operations.append(
+                await subscribe_live(ws, live_server_url, query, listening=index + 1)
+            )
+        # when
+        post_id = await post(live_server_url, town, "À tous")
+        for ws, operation in zip(opened, operations, strict=True):
+            assert (await next_event(ws, operation))["postId"] == post_id
+        # then: within a few seconds, no server connection is left open
+        deadline = time.monotonic() + 10
+        while (left := await sync_to_async(_server_backends)() - baseline) > 0:
+            assert time.monotonic() < deadline, f"{left} connections held"
+            await asyncio.sleep(0.2)
+    finally:
+        for s in sockets:
+            await s.__aexit__(None, None, None)
