@@ -45,8 +45,28 @@ class Refused(ConnectionRejectionError):
         self.reason = reason
 
 
+def _well_formed(message) -> bool:
+    """Whether a graphql-transport-ws message has the shape its type needs."""
+    if not isinstance(message, dict):
+        return False
+    kind = message.get("type")
+    if kind in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return False
+    return kind != "subscribe" or isinstance(message.get("payload"), dict)
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, with the operations cap answered with a code."""
+
+    async def handle_message(self, message) -> None:
+        # Strawberry reads fields without checking their types: a message that
+        # is not an object, or an id or payload of the wrong type, raised
+        # TypeError in the socket's handler task, which died and left the
+        # socket open and deaf. The protocol says 4400.
+        if not _well_formed(message):
+            await self.handle_invalid_message("Failed to parse message")
+            return
+        await super().handle_message(message)
 
     async def handle_subscribe(self, message) -> None:
         cap = self.max_subscriptions_per_connection
