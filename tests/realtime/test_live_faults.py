@@ -198,3 +198,65 @@ async def test_a_redis_outage_closes_sockets_keeps_http_and_push_resumes_after(
             assert ids[:3] == [after, during, before]
     finally:
         redis.close()
+
+
+# --- PostgreSQL drops every connection ----------------------------------------------
+
+
+@pytest.fixture
+def own_backend(db) -> int:
+    """The backend of the test's own database connection (kept alive)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate_other_backends(own: int) -> int:
+    """Terminate every backend of the test database but the test's own, as a
+    PostgreSQL restart does to the app; return how many were terminated."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    with psycopg.connect(**params, autocommit=True) as killer:
+        rows = killer.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND pid <> %s",
+            [own],
+        ).fetchall()
+    return sum(1 for (done,) in rows if done)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("conn_max_age", ["0", "60"])
+async def test_the_server_recovers_when_postgresql_drops_its_connections(
+    request, tokens, own_backend, conn_max_age
+):
+    """Every server backend is terminated under an open subscription: queries
+    and mutations work again at once, without restarting the server, and the
+    subscription delivers the next post, loaded from the database."""
+    env = {"CONN_MAX_AGE": conn_max_age}
+    camille, bruno = tokens["camille"], tokens["bruno"]
+    with running_server(request, env) as url:
+        async with connect(f"{url}/graphql/") as ws:
+            await signed_in(ws, bruno)
+            operation = await subscribe_live(ws, url)
+            before = await create_post(url, camille, "Avant")
+            assert (await next_event(ws, operation))["postId"] == before
+            # when
+            terminated = await asyncio.to_thread(terminate_other_backends, own_backend)
+            if conn_max_age != "0":
+                # persistent connections: the server held some, now dead
+                assert terminated >= 1
+            # then
+            feed = await http_graphql(url, FEED, token=bruno)
+            assert feed["data"]["feed"]["edges"][0]["node"]["id"] == before, feed
+            after = await create_post(url, camille, "Après")
+            event = await next_event(ws, operation)
+    assert event["postId"] == after
+    assert event["post"] == {"id": after, "body": "Après", "group": None}
