@@ -21,7 +21,14 @@ from social.models import Role
 from tests.conftest import make_user, require
 from tests.live import PrivateRedis, running_server
 from tests.realtime.client import connect, http_graphql
-from tests.realtime.live import closed, health, next_event, subscribe_live, until_idle
+from tests.realtime.live import (
+    FEED_EVENTS,
+    closed,
+    health,
+    next_event,
+    subscribe_live,
+    until_idle,
+)
 
 pytestmark = [pytest.mark.live_server, pytest.mark.django_db(transaction=True)]
 
@@ -91,15 +98,21 @@ async def until_health(base_url: str, status: int) -> dict:
         await asyncio.sleep(0.2)
 
 
-async def until_acknowledged(base_url: str, token: str, stack, seconds: float):
-    """Open a socket as soon as the server lets one in again (acked within the
-    client's own 10 s wait)."""
+async def until_subscribed(base_url: str, token: str, stack, seconds: float):
+    """Open a socket and subscribe to the feed as soon as the server lets one
+    in and listens for it again; return the socket and the operation."""
     deadline = time.monotonic() + seconds
     while True:
         ws = await stack.enter_async_context(connect(f"{base_url}/graphql/"))
         try:
             await signed_in(ws, token)
-            return ws
+            operation = await ws.subscribe(FEED_EVENTS)
+            while time.monotonic() < deadline:
+                _, body = await asyncio.to_thread(health, base_url)
+                if body["live"]["subscriptions"] >= 1:
+                    return ws, operation
+                await asyncio.sleep(0.1)
+            raise AssertionError("the subscription never listened")
         except (ConnectionClosed, TimeoutError) as error:
             refused = error
         if time.monotonic() > deadline:
@@ -115,9 +128,11 @@ OUTAGE_CLOSE_CODES = {"pubsub": {4503}, "core": {4503}}
 # closes, daphne answers 403) or subscribes to it (pubsub: it raises, daphne
 # answers 500); a socket accepted anyway is closed at connection_init (4503).
 # How long push may take to resume once Redis answers again. On the core layer
-# the first commands after the return can wait on a pooled connection for its
-# socket_timeout (15 s, settings.py) before it is replaced.
-RESUME_SECONDS = {"pubsub": 5, "core": 30}
+# a command on a connection pooled before the outage can wait for the pool's
+# socket_timeout (15 s, settings.py) before it fails, once per such connection
+# (an open issue, see the report of issue 6): a socket or a subscription made
+# in that time hangs until then.
+RESUME_SECONDS = {"pubsub": 5, "core": 45}
 OUTAGE_REFUSALS = {"pubsub": {"handshake 500", 4503}, "core": {"handshake 403", 4503}}
 
 
@@ -185,9 +200,10 @@ async def test_a_redis_outage_closes_sockets_keeps_http_and_push_resumes_after(
             await until_health(url, 200)
             # then push resumes on its own
             async with AsyncExitStack() as stack:
-                ws = await until_acknowledged(url, bruno, stack, RESUME_SECONDS[layer])
-                print(f"{layer}: a socket was let in {time.monotonic() - back:.1f} s")
-                operation = await subscribe_live(ws, url)
+                ws, operation = await until_subscribed(
+                    url, bruno, stack, RESUME_SECONDS[layer]
+                )
+                print(f"{layer}: listening again {time.monotonic() - back:.1f} s after")
                 after = await create_post(url, camille, "Après la panne")
                 event = await next_event(ws, operation)
             assert event["postId"] == after
