@@ -1,6 +1,8 @@
 """The GraphQL WebSocket (graphql-transport-ws only)."""
 
+import asyncio
 import datetime as dt
+import logging
 from urllib.parse import urlsplit
 
 from asgiref.sync import ThreadSensitiveContext
@@ -31,6 +33,8 @@ from social.actions.auth import token_authenticate
 
 CLOSE_FORBIDDEN = 4403
 
+logger = logging.getLogger("parvis.live")
+
 
 class Refused(ConnectionRejectionError):
     """Refuse `connection_init` with this close code and reason."""
@@ -41,8 +45,28 @@ class Refused(ConnectionRejectionError):
         self.reason = reason
 
 
+def _well_formed(message) -> bool:
+    """Whether a graphql-transport-ws message has the shape its type needs."""
+    if not isinstance(message, dict):
+        return False
+    kind = message.get("type")
+    if kind in ("subscribe", "complete") and not isinstance(message.get("id"), str):
+        return False
+    return kind != "subscribe" or isinstance(message.get("payload"), dict)
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, with the operations cap answered with a code."""
+
+    async def handle_message(self, message) -> None:
+        # Strawberry reads fields without checking their types: a message that
+        # is not an object, or an id or payload of the wrong type, raised
+        # TypeError in the socket's handler task, which died and left the
+        # socket open and deaf. The protocol says 4400.
+        if not _well_formed(message):
+            await self.handle_invalid_message("Failed to parse message")
+            return
+        await super().handle_message(message)
 
     async def handle_subscribe(self, message) -> None:
         cap = self.max_subscriptions_per_connection
@@ -91,6 +115,29 @@ class GraphQLConsumer(GraphQLWSConsumer):
         async with ThreadSensitiveContext():
             await super().__call__(scope, receive, send)
 
+    # Channels sets `channel_receive` (the read of the socket's channel-layer
+    # channel) before it dispatches. On the core Redis layer that read fails as
+    # soon as Redis goes away, which would end the consumer with an exception
+    # and make daphne close with 1011, a code graphql-ws clients never retry.
+    @property
+    def channel_receive(self):
+        return self._channel_receive
+
+    @channel_receive.setter
+    def channel_receive(self, read) -> None:
+        async def guarded():
+            try:
+                return await read()
+            except Exception as error:
+                logger.warning("channel layer read failed (%r): closing", error)
+                await self.close(
+                    code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
+                )
+                # Read no more: the client's close ends the consumer as usual.
+                await asyncio.Event().wait()
+
+        self._channel_receive = guarded
+
     async def get_context(self, request, response) -> Context:
         self.graphql_context = Context(
             request=request, response=None, viewer=request.scope["user"]
@@ -99,7 +146,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """Authenticate `{"authorization": "Bearer <token>"}` (4403 if bad), then
-        start live delivery (1013 while the channel layer is down, 4429 past the
+        start live delivery (4503 while the channel layer is down, 4429 past the
         connections allowed to one user)."""
         watch.ensure_started()
         if watch.down:

@@ -1,9 +1,14 @@
 """Credentials re-checked on long-lived sockets."""
 
+from importlib import import_module
+
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.db import close_old_connections
+from django.utils.crypto import constant_time_compare
 from strawberry.extensions import SchemaExtension
 
 from graphql_schema.context import Context
@@ -17,11 +22,29 @@ def still_signed_in(context: Context) -> bool:
         return AccessToken.objects.filter(
             pk=context.token.pk, revoked_at__isnull=True, user__is_active=True
         ).exists()
+    user = User.objects.filter(pk=context.viewer.pk, is_active=True).first()
+    if user is None:
+        return False
     session = context.request.scope.get("session")
     session_key = getattr(session, "session_key", None)
-    if session_key is not None and not session.exists(session_key):
+    return session_key is None or _session_holds(session_key, user)
+
+
+def _session_holds(session_key: str, user: User) -> bool:
+    """Whether the session, as stored now, still signs `user` in: it exists and
+    its password hash is the user's current one, as Django checks on each HTTP
+    request (a password changed elsewhere ends the other sessions)."""
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user.pk):
         return False
-    return User.objects.filter(pk=context.viewer.pk, is_active=True).exists()
+    stored = data.get(HASH_SESSION_KEY) or ""
+    return any(
+        constant_time_compare(stored, current)
+        for current in (
+            user.get_session_auth_hash(),
+            *user.get_session_auth_fallback_hash(),
+        )
+    )
 
 
 class SocketCredentialsCheck(SchemaExtension):

@@ -201,16 +201,23 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # The cache holds sign-in throttling counters: shared by every process on Redis.
+# "local" is this process's own memory: the throttle counts there while Redis is
+# down (social/throttle.py), so that signing in does not depend on Redis.
+_LOCAL_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "parvis",
-        }
+        },
+        "local": {**_LOCAL_CACHE, "LOCATION": "parvis-local"},
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": _LOCAL_CACHE,
+        "local": {**_LOCAL_CACHE, "LOCATION": "parvis-local"},
+    }
 
 # The organisation this installation serves, as the API's `organization` shows it.
 ORGANIZATION_NAME = os.environ.get("ORGANIZATION_NAME", "Mairie")

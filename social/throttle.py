@@ -7,18 +7,21 @@ its address slot back and clears its account's counter: only failures remain.
 
 Counters live in fixed windows (aligned on the epoch) in the Django cache: Redis
 when REDIS_URL is set, shared by every process; otherwise the cache of one process.
-The numbers are settings (docs/AUTH.md).
+While the shared cache does not answer (Redis down), each process counts in its
+own memory (the "local" cache) rather than failing every sign-in; the caps then
+hold per process. The numbers are settings (docs/AUTH.md).
 """
 
 import contextlib
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from social.errors import DomainError
 from social.phones import normalize_phone
@@ -26,6 +29,35 @@ from social.phones import normalize_phone
 # The cache keeps a counter this long after its window ends, so that it cannot
 # expire between the `add` and the `incr` of an attempt at the window's edge.
 _EXPIRY_MARGIN_SECONDS = 60
+
+# The process-local cache counted in while the shared one fails (settings.CACHES).
+FALLBACK_CACHE = "local"
+
+logger = logging.getLogger("parvis.throttle")
+
+
+class _Counters:
+    """The cache operations of the throttle: on the shared cache, or on this
+    process's own while the shared one raises."""
+
+    def __getattr__(self, operation: str):
+        def call(*args):
+            try:
+                return getattr(caches["default"], operation)(*args)
+            except ValueError:
+                raise  # incr/decr of a missing key: an answer, not a failure
+            except Exception as error:
+                logger.warning(
+                    "shared cache unavailable (%r): sign-in attempts are counted "
+                    "in this process only",
+                    error,
+                )
+                return getattr(caches[FALLBACK_CACHE], operation)(*args)
+
+        return call
+
+
+cache = _Counters()
 
 
 class Throttled(Exception):

@@ -7,6 +7,7 @@ database (a file for SQLite, see settings) through its own connections.
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from django.db import connection
 
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
-LOG_TAIL_CHARS = 20_000
+LOG_TAIL_CHARS = 2_000_000
 
 
 def free_port() -> int:
@@ -153,12 +154,17 @@ def running_server(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        failed = False
         try:
             _wait_until_healthy(process, base_url, log_path)
             yield base_url
+        except BaseException:
+            # Used inside a test's body: the test has not been counted failed yet.
+            failed = True
+            raise
         finally:
             _stop(process)
-            if request.session.testsfailed > failures_before:
+            if failed or request.session.testsfailed > failures_before:
                 _show_log(request, log_path)
 
 
@@ -169,3 +175,71 @@ def live_server_url(
     """Run the app under daphne on a free port and yield its base URL."""
     with running_server(request) as base_url:
         yield base_url
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on `port` (nothing saved), which the test
+    may kill and start again on the same port, as an outage does."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+        self._folder = tempfile.TemporaryDirectory(prefix="parvis-redis-")
+
+    def start(self) -> "PrivateRedis":
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            cwd=self._folder.name,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"redis-server did not start on port {self.port}"
+                    ) from None
+                time.sleep(0.05)
+            finally:
+                client.close()
+        return self
+
+    def kill(self) -> None:
+        """Stop it at once (SIGKILL), as a crashed Redis goes away."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        self.process = None
+
+    def close(self) -> None:
+        self.kill()
+        self._folder.cleanup()
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """Start a redis-server of the test's own on a free port, and kill it after."""
+    server = PrivateRedis().start()
+    try:
+        yield server
+    finally:
+        server.close()

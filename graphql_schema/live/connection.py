@@ -24,7 +24,10 @@ from social import access, events
 logger = logging.getLogger("parvis.live")
 
 # WebSocket close codes of the live layer (docs/LIVE.md).
-CLOSE_TRY_AGAIN = 1013  # the channel layer is down, or the client fell behind
+# The channel layer is down, or the client fell behind: retry later. Not 1013,
+# the standard "try again later": daphne (autobahn) refuses to send any code
+# but 1000 and 3000-4999, and raises instead. graphql-ws clients retry on it.
+CLOSE_TRY_AGAIN = 4503
 CLOSE_TOO_MANY_CONNECTIONS = 4429
 
 Audiences = Callable[[access.LiveRights | None], set[str]]
@@ -174,7 +177,7 @@ connections = _Connections()
 
 class LayerWatch:
     """Checks the channel layer of this process every few seconds; while it does
-    not answer, every socket is closed (1013) so that clients resync once it is
+    not answer, every socket is closed (4503) so that clients resync once it is
     back, and new sockets are turned away the same way."""
 
     def __init__(self) -> None:
@@ -193,10 +196,10 @@ class LayerWatch:
         if isinstance(layer, InMemoryChannelLayer):
             return  # in-process: it cannot go away while the process lives
         if self._channel is None:
-            # The default prefix: RedisChannelLayer serves the process-local
-            # channels of one prefix with one blocking pop (BZPOPMIN, 5 s) and
-            # a lock; a channel of another prefix waits for that pop to time
-            # out, longer than this probe may take, while any socket is open.
+            # The layer's own prefix: on the core layer, every prefix is a Redis
+            # list that one receiver at a time pops (up to 5 s), behind the
+            # sockets' receive; one of its own would time out while any socket
+            # is open, and the watch would close every socket for nothing.
             self._channel = await layer.new_channel()
         await layer.send(self._channel, {"type": "live.watch"})
         await layer.receive(self._channel)
@@ -220,11 +223,15 @@ class LayerWatch:
                 self.down = True
                 self._channel = None
                 for connection in list(connections.all):
-                    if not connection.closed:
-                        connection.closed = True
+                    if connection.closed:
+                        continue
+                    connection.closed = True
+                    try:
                         await connection.consumer.close(
                             code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
                         )
+                    except Exception:  # one socket must not stop the watch
+                        logger.exception("could not close a live socket")
             else:
                 if self.down:
                     logger.warning("channel layer back: accepting sockets again")
