@@ -112,6 +112,11 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self._refusal: Refused | None = None
 
     async def __call__(self, scope, receive, send):
+        if watch.down:
+            # Refuse the handshake (403) before touching the channel layer, which
+            # would fail with a traceback per attempt while clients retry.
+            await WebsocketDenier()(scope, receive, send)
+            return
         async with ThreadSensitiveContext():
             await super().__call__(scope, receive, send)
 
