@@ -12,7 +12,8 @@ def main() -> None:
     options = harness.parser().parse_args()
     harness.setup()
     # Scenario modules import models: after setup. Their order is the report's.
-    from bench import feed, feed_http, idle_sockets, search  # noqa: F401
+    # (bench/_fanout_server.py is the fanout and chat servers' app: not one.)
+    from bench import chat, fanout, feed, feed_http, idle_sockets, search  # noqa: F401
 
     harness.run(options.scenarios, options)
 
