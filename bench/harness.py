@@ -215,9 +215,12 @@ def raise_fd_limit(wanted: int = 65536) -> int:
 
 
 @contextmanager
-def live_server(timeout: float = 60.0) -> Iterator[LiveServer]:
+def live_server(
+    timeout: float = 60.0, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """One daphne process on 127.0.0.1 serving the app (and the bench's floor
-    views) on the bench database; stopped on exit."""
+    views) on the bench database, with `env` added to its environment; stopped
+    on exit."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -226,7 +229,7 @@ def live_server(timeout: float = 60.0) -> Iterator[LiveServer]:
     process = subprocess.Popen(
         [*command, "project.asgi:application"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
