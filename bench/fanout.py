@@ -5,6 +5,12 @@ channel-layer broadcast measured in the same run (issue 6, Benchmark).
     .venv/bin/python bench/fanout.py --quick         # a smoke test (N = 20, 100)
     .venv/bin/python bench/fanout.py --layers memory --n 100 --rounds 5 \\
         --json var/fanout.json
+    make bench BENCH_ARGS=fanout                     # the `fanout` scenario
+
+As the `fanout` scenario of `make bench` (imported by `python -m bench`), it
+runs on the harness's database, N = 100 and 1000 with 3 rounds (`--fanout-n`,
+`--fanout-rounds`), on the in-memory layer, and on pubsub and core when
+REDIS_URL is set; each line becomes a harness Result (docs/PERFORMANCE.md).
 
 One daphne process (a subprocess on 127.0.0.1) per channel layer: the
 in-memory layer, and on Redis (REDIS_URL, default redis://127.0.0.1:6379/6,
