@@ -14,6 +14,13 @@ def main() -> None:
     # Scenario modules import models: after setup. Their order is the report's.
     from bench import feed, feed_http, idle_sockets, search  # noqa: F401
 
+    # isort: split
+    # Live delivery; bench/_fanout_server.py is their servers' app, not a scenario.
+    from bench import fanout  # noqa: F401
+
+    # isort: split
+    from bench import chat  # noqa: F401
+
     harness.run(options.scenarios, options)
 
 

@@ -4,14 +4,17 @@ daphne serves `bench._fanout_server:application`: the Parvis app unchanged, plus
 
 - a clock on publishing: `social.events._group_send` is wrapped so that the
   monotonic time just before the channel layer's `group_send` of each
-  POST_CREATED is kept, by post id (CLOCK_MONOTONIC is one clock for every
-  process of the machine, so the bench compares it with its own arrival times);
-- two bench-only HTTP routes, answered before Django:
-  `GET /__bench__/published?post=<pk>`: that time (seconds, monotonic);
-  `POST /__bench__/floor?n=<N>&round=<r>`: the floor, a raw broadcast on this
-  process's channel layer (the very layer instance the sockets use) to N plain
-  channels of one group, each awaited by its own task as a consumer awaits
-  its channel; answers each receiver's latency in ms;
+  POST_CREATED is kept, by post id, and of each MESSAGE_SENT, by message id
+  (CLOCK_MONOTONIC is one clock for every process of the machine, so the bench
+  compares it with its own arrival times);
+- bench-only HTTP routes, answered before Django:
+  `GET /__bench__/published?post=<pk>` (or `?message=<pk>`): that time
+  (seconds, monotonic);
+  `POST /__bench__/floor?n=<N>&round=<r>[&shape=chat]`: the floor, a raw
+  broadcast on this process's channel layer (the very layer instance the
+  sockets use) to N plain channels of one group, each awaited by its own task
+  as a consumer awaits its channel, of a message shaped as POST_CREATED (or,
+  with `shape=chat`, as MESSAGE_SENT); answers each receiver's latency in ms;
   `POST /__bench__/floor/close`: leaves the floor's group;
   `GET /__bench__/live`: live connections and listening subscriptions;
   `GET /__bench__/queries`: the SQL queries this process has run so far (every
@@ -36,15 +39,22 @@ from social import events
 FLOOR_TIMEOUT_SECONDS = 30.0
 PUBLISHED_KEPT = 10_000
 
-published: OrderedDict[int, float] = OrderedDict()
+# The times of publishing: POST_CREATED by post id, MESSAGE_SENT by message id.
+published: dict[str, OrderedDict[int, float]] = {
+    "post": OrderedDict(),
+    "message": OrderedDict(),
+}
+TIMED = {"POST_CREATED": "post", "MESSAGE_SENT": "message"}
 _group_send = events._group_send
 
 
 async def _timed_group_send(audience: str, message: dict) -> None:
-    if message.get("kind") == "POST_CREATED":
-        published[message["post"]] = time.monotonic()
-        while len(published) > PUBLISHED_KEPT:
-            published.popitem(last=False)
+    key = TIMED.get(message.get("kind"))
+    if key is not None:
+        kept = published[key]
+        kept[message[key]] = time.monotonic()
+        while len(kept) > PUBLISHED_KEPT:
+            kept.popitem(last=False)
     await _group_send(audience, message)
 
 
@@ -98,7 +108,9 @@ class Floor:
         while True:
             message = await layer.receive(channel)
             arrived = time.monotonic()
-            arrivals = self.arrivals.setdefault(message["post"], [])
+            # The round number stands in the post (or message) id.
+            number = message["post"] if "post" in message else message["message"]
+            arrivals = self.arrivals.setdefault(number, [])
             arrivals.append(arrived)
             if len(arrivals) >= self.expected:
                 self.done.set()
@@ -109,8 +121,10 @@ class Floor:
         self.done = asyncio.Event()
         self.arrivals.pop(number, None)
         started = time.monotonic()
-        # The round number stands in the post id: the same keys, the same size.
-        await get_channel_layer().group_send(self.group, {**message, "post": number})
+        # The round number stands in the post (or message) id: the same keys,
+        # the same size.
+        key = "post" if "post" in message else "message"
+        await get_channel_layer().group_send(self.group, {**message, key: number})
         try:
             async with asyncio.timeout(FLOOR_TIMEOUT_SECONDS):
                 await self.done.wait()
@@ -144,6 +158,18 @@ def _floor_message() -> dict:
     }
 
 
+def _chat_floor_message() -> dict:
+    """A message shaped (and sized) as social.events.chat_event's MESSAGE_SENT."""
+    return {
+        "type": "bench.floor",
+        "kind": "MESSAGE_SENT",
+        "conversation": 1234,
+        "message": 0,
+        "sequence": 1234,
+        "actor": 1234,
+    }
+
+
 async def _answer(send, status: int, body: dict) -> None:
     payload = json.dumps(body).encode()
     await send(
@@ -161,7 +187,8 @@ async def _bench_route(scope, receive, send) -> None:
     query = {k: v[-1] for k, v in parse_qs(scope["query_string"].decode()).items()}
     path = scope["path"]
     if path == "/__bench__/published":
-        at = published.get(int(query["post"]))
+        key = "message" if "message" in query else "post"
+        at = published[key].get(int(query[key]))
         return await _answer(send, 200 if at is not None else 404, {"at": at})
     if path == "/__bench__/live":
         from graphql_schema.live.connection import connections
@@ -182,9 +209,8 @@ async def _bench_route(scope, receive, send) -> None:
     if path == "/__bench__/floor":
         if floor is None:
             floor = Floor()
-        result = await floor.round(
-            int(query["n"]), int(query["round"]), _floor_message()
-        )
+        shape = _chat_floor_message if query.get("shape") == "chat" else _floor_message
+        result = await floor.round(int(query["n"]), int(query["round"]), shape())
         return await _answer(send, 200, result)
     if path == "/__bench__/floor/close":
         if floor is not None:

@@ -5,6 +5,12 @@ channel-layer broadcast measured in the same run (issue 6, Benchmark).
     .venv/bin/python bench/fanout.py --quick         # a smoke test (N = 20, 100)
     .venv/bin/python bench/fanout.py --layers memory --n 100 --rounds 5 \\
         --json var/fanout.json
+    make bench BENCH_ARGS=fanout                     # the `fanout` scenario
+
+As the `fanout` scenario of `make bench` (imported by `python -m bench`), it
+runs on the harness's database, N = 100 and 1000 with 3 rounds (`--fanout-n`,
+`--fanout-rounds`), on the in-memory layer, and on pubsub and core when
+REDIS_URL is set; each line becomes a harness Result (docs/PERFORMANCE.md).
 
 One daphne process (a subprocess on 127.0.0.1) per channel layer: the
 in-memory layer, and on Redis (REDIS_URL, default redis://127.0.0.1:6379/6,
@@ -58,26 +64,34 @@ sys.path.insert(0, str(ROOT))
 RUN_ID = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
 VAR = ROOT / "var"
 VAR.mkdir(exist_ok=True)
-OWN_DATABASE = not os.environ.get("DATABASE_URL")
-SQLITE_PATH = VAR / f"bench-fanout-{RUN_ID}.sqlite3"
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}"
+# Run as a script, it makes its own SQLite file (unless DATABASE_URL is set) and
+# sets Django up; imported by `python -m bench` (the `fanout` and `chat`
+# scenarios), it uses the harness's database, already set up and migrated.
+STANDALONE = __name__ == "__main__"
+OWN_DATABASE = STANDALONE and not os.environ.get("DATABASE_URL")
+if OWN_DATABASE:
+    DATABASE_URL = f"sqlite:///{VAR / f'bench-fanout-{RUN_ID}.sqlite3'}"
+else:
+    DATABASE_URL = os.environ["DATABASE_URL"]
+# The SQLite file whose open descriptors count the server's DB connections.
+SQLITE_PATH = (
+    Path(DATABASE_URL.removeprefix("sqlite:///"))
+    if DATABASE_URL.startswith("sqlite:///")
+    else None
+)
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/6"
-os.environ["DATABASE_URL"] = DATABASE_URL
-# The bench process only seeds: no channel layer, no Redis cache of its own.
-os.environ.pop("REDIS_URL", None)
-os.environ.setdefault("DEBUG", "1")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+if STANDALONE:
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    # The bench process only seeds: no channel layer, no Redis cache of its own.
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
-import django  # noqa: E402
+    import django
 
-django.setup()
+    django.setup()
 
 import websockets  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
-
-from social.actions.auth import token_issue  # noqa: E402
-from social.models import Role, User  # noqa: E402
 
 LAYERS = ("memory", "pubsub", "core")
 SELECTIONS = {
@@ -108,6 +122,12 @@ PAUSE_SECONDS = 0.05  # between rounds, so that one round's tail never overlaps
 def seed(users: int) -> tuple[str, list[str]]:
     """Create the schema, a communicator and `users` agents, each with a bearer
     token; return the communicator's token and the agents'."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from social.actions.auth import token_issue
+    from social.models import Role, User
+
     call_command("migrate", verbosity=0)
     suffix = uuid.uuid4().hex[:6]  # a shared DATABASE_URL may hold earlier runs
     with transaction.atomic():
@@ -207,11 +227,11 @@ def _http(url: str, *, data: bytes | None = None, token: str | None = None) -> d
 class Server:
     """daphne serving bench._fanout_server on 127.0.0.1 with one channel layer."""
 
-    def __init__(self, layer: str) -> None:
+    def __init__(self, layer: str, tag: str = "fanout") -> None:
         self.layer = layer
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = VAR / f"bench-fanout-{RUN_ID}-{layer}.log"
+        self.log_path = VAR / f"bench-{tag}-{RUN_ID}-{layer}.log"
         env = {
             **os.environ,
             # As in production: DEBUG off (no query log), a real secret.
@@ -228,7 +248,9 @@ class Server:
         if layer != "memory":
             env["REDIS_URL"] = REDIS_URL
             env["REDIS_CHANNEL_LAYER"] = layer
-            env["CHANNEL_LAYER_PREFIX"] = f"bench-fanout-{RUN_ID}-{layer}"
+            # A prefix of this run's own (under the one given, if any).
+            base = os.environ.get("CHANNEL_LAYER_PREFIX", "bench")
+            env["CHANNEL_LAYER_PREFIX"] = f"{base}-{tag}-{RUN_ID}-{layer}"
         self.env = env
         self.process: subprocess.Popen | None = None
 
@@ -294,7 +316,7 @@ class Server:
 
     def database_files_open(self) -> int | None:
         """Open descriptors on the bench's SQLite file: one per DB connection."""
-        if not OWN_DATABASE:
+        if SQLITE_PATH is None:
             return None
         folder = Path(f"/proc/{self.process.pid}/fd")
         count = 0
@@ -336,6 +358,7 @@ def post_global_id(pk: int) -> str:
 
 
 def post_pk(global_id: str) -> int:
+    """The pk of a post's (or any node's) global id."""
     return int(base64.b64decode(global_id).decode().split(":", 1)[1])
 
 
@@ -352,11 +375,20 @@ class Subscriber:
 class Fleet:
     """The sockets of one server, all reading in this process."""
 
-    def __init__(self, server: Server, tokens: list[str]) -> None:
+    def __init__(
+        self,
+        server: Server,
+        tokens: list[str],
+        field: str = "feedEvents",
+        key=lambda event: event.get("postId"),
+    ) -> None:
         self.server = server
         self.tokens = tokens
+        self.field = field  # the subscription's root field
+        self.key = key  # event -> the id its deliveries are counted by
         self.subscribers: list[Subscriber] = []
         self.wanted: str | None = None  # the post whose deliveries are counted
+        self.expected: int | None = None  # deliveries wanted (None: every socket)
         self.count = 0
         self.complete = asyncio.Event()
         self.errors: list[str] = []
@@ -399,12 +431,13 @@ class Fleet:
                 payload = message["payload"]
                 if payload.get("errors"):
                     self.errors.append(raw[:300])
-                event = (payload.get("data") or {}).get("feedEvents") or {}
-                post = event.get("postId")
-                subscriber.arrivals.setdefault(post, []).append(arrived)
+                event = (payload.get("data") or {}).get(self.field) or {}
+                post = self.key(event)
+                if self.wanted is None or post == self.wanted:
+                    subscriber.arrivals.setdefault(post, []).append(arrived)
                 if post == self.wanted:
                     self.count += 1
-                    if self.count >= len(self.subscribers):
+                    if self.count >= (self.expected or len(self.subscribers)):
                         self.complete.set()
         if subscriber in self.subscribers:
             self.errors.append("a socket closed")
@@ -424,16 +457,20 @@ class Fleet:
     # on RedisChannelLayer, more than 100 group_add or group_discard at once
     # exhaust redis-py 8's pool (max_connections 100: MaxConnectionsError, the
     # subscription fails; a failed discard leaves a member for a day).
-    async def subscribe(self, query: str) -> None:
+    async def subscribe(self, query) -> None:
+        """Subscribe every socket to `query` (or `query(index)` if callable)."""
         for start in range(0, len(self.subscribers), BATCH):
-            for subscriber in self.subscribers[start : start + BATCH]:
+            for index in range(start, min(start + BATCH, len(self.subscribers))):
+                subscriber = self.subscribers[index]
                 subscriber.operation += 1
                 await subscriber.socket.send(
                     json.dumps(
                         {
                             "id": str(subscriber.operation),
                             "type": "subscribe",
-                            "payload": {"query": query},
+                            "payload": {
+                                "query": query(index) if callable(query) else query
+                            },
                         }
                     )
                 )
@@ -500,16 +537,22 @@ async def queries_of_create_post(server: Server, communicator: str) -> int:
     return (await server.get("/__bench__/queries"))["queries"] - before
 
 
-async def subject_round(fleet: Fleet, communicator: str, into: dict) -> None:
-    """One organisation-wide post through HTTP; every socket's delivery latency."""
+async def subject_round(
+    fleet: Fleet, communicator: str, into: dict, send=None, key: str = "post"
+) -> None:
+    """One organisation-wide post through HTTP; every socket's delivery latency.
+
+    `send(server, token) -> global id` instead of create_post sends something
+    else (bench/chat.py: a message, its publishing timed by `key` "message").
+    """
     server = fleet.server
-    n = len(fleet.subscribers)
+    n = fleet.expected or len(fleet.subscribers)
     queries_before = (await server.get("/__bench__/queries"))["queries"]
     fleet.count = 0
     fleet.complete = asyncio.Event()
     fleet.wanted = None
     started = time.monotonic()
-    wanted = await create_post(server, communicator)
+    wanted = await (send or create_post)(server, communicator)
     http_ms = (time.monotonic() - started) * 1000
     # Deliveries may come before the HTTP answer: count those already in.
     fleet.wanted = wanted
@@ -520,7 +563,9 @@ async def subject_round(fleet: Fleet, communicator: str, into: dict) -> None:
         async with asyncio.timeout(ROUND_TIMEOUT_SECONDS):
             await fleet.complete.wait()
     fleet.wanted = None
-    published = (await server.get(f"/__bench__/published?post={post_pk(wanted)}"))["at"]
+    published = (await server.get(f"/__bench__/published?{key}={post_pk(wanted)}"))[
+        "at"
+    ]
     queries_after = (await server.get("/__bench__/queries"))["queries"]
     for subscriber in fleet.subscribers:
         arrivals = subscriber.arrivals.pop(wanted, [])
@@ -536,9 +581,14 @@ async def subject_round(fleet: Fleet, communicator: str, into: dict) -> None:
     fleet.errors.clear()
 
 
-async def floor_round(server: Server, n: int, number: int, into: dict) -> None:
-    """A raw group_send to N plain channels inside the server process."""
-    answer = await server.post(f"/__bench__/floor?n={n}&round={number}", {})
+async def floor_round(
+    server: Server, n: int, number: int, into: dict, shape: str = "post"
+) -> None:
+    """A raw group_send to N plain channels inside the server process (a
+    message shaped as POST_CREATED, or with shape "chat" as MESSAGE_SENT)."""
+    answer = await server.post(
+        f"/__bench__/floor?n={n}&round={number}&shape={shape}", {}
+    )
     into["latencies_ms"] += answer["latencies_ms"]
     into["expected"] += answer["expected"]
     into["rounds"] += 1
@@ -818,5 +868,98 @@ def _compare(results: list[dict]) -> None:
         )
 
 
+# --- The `fanout` scenario of `make bench` ------------------------------------------
+
+
+def bench_layers(given: str | None) -> list[str]:
+    """The layers a `make bench` scenario runs on: those given, else the
+    in-memory one, and pubsub and core when REDIS_URL is set."""
+    if given:
+        layers = [layer for layer in given.split(",") if layer]
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise SystemExit(f"unknown layers: {', '.join(sorted(unknown))}")
+        return layers
+    return list(LAYERS) if os.environ.get("REDIS_URL") else ["memory"]
+
+
+def _nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def as_result(figures: dict, more: dict | None = None):
+    """One summarize() dict as a harness Result: median = p50; p99, the floor's
+    p99 and the p99 ratio (and deliveries) in `extra`."""
+    from bench.harness import Result
+
+    extra = {
+        "p99": r(figures["p99"]),
+        "floor_p99": r(figures["floor_p99"]),
+        "ratio_p99": r(figures["ratio_p99"]),
+        "floor_p90": r(figures["floor_p90"]),
+        "delivered": f"{figures['deliveries']}/{figures['expected']}"
+        f" (floor {figures['floor_deliveries']}/{figures['floor_expected']}),"
+        f" {figures['duplicates']} duplicates",
+        **(more or {}),
+    }
+    if figures["errors"]:
+        extra["errors"] = figures["errors"]
+    sql = figures["sql_queries_per_event"]
+    return Result(
+        name=figures["name"],
+        median=_nan(figures["p50"]),
+        p90=_nan(figures["p90"]),
+        floor_median=_nan(figures["floor_p50"]),
+        ratio=_nan(figures["ratio"]),
+        sql=None if sql is None else round(sql),
+        floor_sql=0,  # a raw group_send: no SQL by construction
+        samples=figures["deliveries"],
+        extra=extra,
+    )
+
+
+def r(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _register() -> None:
+    from bench.harness import scenario
+
+    @scenario("fanout")
+    def fanout_scenario(options) -> list:
+        """N sockets on feedEvents, one post via HTTP, against the raw group_send."""
+        ns = [int(n) for n in options.fanout_n.split(",") if n]
+        figures = run(
+            bench_layers(options.fanout_layers),
+            ns,
+            options.fanout_rounds,
+            author_max_n=options.fanout_author_max_n,
+            log=lambda line: print(f"  {line}", flush=True),
+        )
+        results = []
+        for entry in figures["results"]:
+            memory = next(
+                (
+                    m
+                    for m in figures["memory"]
+                    if m["layer"] == entry["layer"] and m["n"] == entry["n"]
+                ),
+                None,
+            )
+            more = {
+                "http_ms": r(entry["create_post_http_ms"]),
+                "sql_of_create_post": entry["sql_queries_of_create_post"],
+            }
+            if memory is not None and entry["selection"] == "post":
+                more["rss_kb_per_connection"] = round(
+                    memory["rss_per_connection_kb"], 1
+                )
+                more["threads"] = memory["threads"]
+            results.append(as_result(entry, more))
+        return results
+
+
 if __name__ == "__main__":
     main()
+else:
+    _register()

@@ -215,9 +215,12 @@ def raise_fd_limit(wanted: int = 65536) -> int:
 
 
 @contextmanager
-def live_server(timeout: float = 60.0) -> Iterator[LiveServer]:
+def live_server(
+    timeout: float = 60.0, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """One daphne process on 127.0.0.1 serving the app (and the bench's floor
-    views) on the bench database; stopped on exit."""
+    views) on the bench database, with `env` added to its environment; stopped
+    on exit."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -226,7 +229,7 @@ def live_server(timeout: float = 60.0) -> Iterator[LiveServer]:
     process = subprocess.Popen(
         [*command, "project.asgi:application"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -438,6 +441,51 @@ def parser() -> argparse.ArgumentParser:
         "--allow-sql-mismatch",
         action="store_true",
         help="report, instead of failing on, a subject whose SQL count differs",
+    )
+    arguments.add_argument(
+        "--fanout-n", default="100,1000", help="fanout: subscriber counts (100,1000)"
+    )
+    arguments.add_argument(
+        "--fanout-rounds", type=int, default=3, help="fanout: rounds per N (3)"
+    )
+    arguments.add_argument(
+        "--fanout-author-max-n",
+        type=int,
+        default=100,
+        help="fanout: largest N for the post { author } selection (100)",
+    )
+    arguments.add_argument(
+        "--fanout-layers",
+        help="fanout and chat: memory,pubsub,core (default: memory, and pubsub "
+        "and core when REDIS_URL is set)",
+    )
+    arguments.add_argument(
+        "--chat-participants",
+        type=int,
+        default=50,
+        help="chat: participants of the measured conversation, each with a "
+        "socket (50, the limit)",
+    )
+    arguments.add_argument(
+        "--chat-rounds", type=int, default=8, help="chat: messages measured (8)"
+    )
+    arguments.add_argument(
+        "--chat-background",
+        type=int,
+        default=4,
+        help="chat: other conversations sending at the same time (4)",
+    )
+    arguments.add_argument(
+        "--chat-background-size",
+        type=int,
+        default=10,
+        help="chat: participants (sockets) of each other conversation (10)",
+    )
+    arguments.add_argument(
+        "--chat-idle",
+        type=int,
+        default=100,
+        help="chat: further idle sockets, subscribed to chatEvents of nothing (100)",
     )
     arguments.add_argument("--output", default=str(RESULTS), help="'' for none")
     return arguments
