@@ -103,8 +103,8 @@ async def until_subscribed(base_url: str, token: str, stack, seconds: float):
     in and listens for it again; return the socket and the operation."""
     deadline = time.monotonic() + seconds
     while True:
-        ws = await stack.enter_async_context(connect(f"{base_url}/graphql/"))
         try:
+            ws = await stack.enter_async_context(connect(f"{base_url}/graphql/"))
             await signed_in(ws, token)
             operation = await ws.subscribe(FEED_EVENTS)
             while time.monotonic() < deadline:
@@ -113,7 +113,8 @@ async def until_subscribed(base_url: str, token: str, stack, seconds: float):
                     return ws, operation
                 await asyncio.sleep(0.1)
             raise AssertionError("the subscription never listened")
-        except (ConnectionClosed, TimeoutError) as error:
+        except (ConnectionClosed, InvalidStatus, TimeoutError) as error:
+            # not back yet: the watch turns sockets away until it sees Redis
             refused = error
         if time.monotonic() > deadline:
             raise AssertionError(f"still refused: {refused!r}")
