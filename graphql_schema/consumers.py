@@ -20,7 +20,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_schema.context import Context, bearer_secret
-from graphql_schema.credentials import still_signed_in
+from graphql_schema.credentials import refresh_viewer
 from graphql_schema.live.connection import (
     CLOSE_TOO_MANY_CONNECTIONS,
     CLOSE_TRY_AGAIN,
@@ -176,6 +176,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 f"Too many connections for this user (at most "
                 f"{settings.LIVE_MAX_CONNECTIONS_PER_USER}): close one first",
             )
+        for message in self.live.take_missed():
+            await self._rights_changed(message)
         return UNSET
 
     def _refuse(self, code: int, reason: str) -> None:
@@ -199,18 +201,33 @@ class GraphQLConsumer(GraphQLWSConsumer):
             await super().dispatch(message)
 
     async def _rights_changed(self, message: dict) -> None:
-        """Re-read the viewer's rights before handing on anything else; close the
-        socket (4403) if its credentials no longer hold."""
+        """Re-read the viewer (its role too) and their rights before handing on
+        anything else; close the socket (4403) if its credentials no longer
+        hold, and (4503) if they cannot be read: unknown rights deliver nothing.
+
+        A message that comes while the socket is still reading its first rights
+        is kept, and handled once they are read (LiveConnection.start).
+        """
         context = self.graphql_context
-        if context is None or self.live.rights is None:
+        if context is None or self.live.closed:
             return
-        if message.get("credentials") and not await database_sync_to_async(
-            still_signed_in
-        )(context):
+        if self.live.starting:
+            self.live.missed.append(message)
+            return
+        if self.live.rights is None:
+            return
+        try:
+            if not await database_sync_to_async(refresh_viewer)(context):
+                await self.live.stop()
+                await self.close(code=CLOSE_FORBIDDEN, reason="Signed out")
+                return
+            await self.live.refresh(context.viewer)
+        except Exception:
+            logger.warning(
+                "could not re-read a socket's rights: closing it", exc_info=True
+            )
             await self.live.stop()
-            await self.close(code=CLOSE_FORBIDDEN, reason="Signed out")
-            return
-        await self.live.refresh(context.viewer)
+            await self.close(code=CLOSE_TRY_AGAIN, reason="Try again")
 
     async def disconnect(self, code: int) -> None:
         await self.live.stop()

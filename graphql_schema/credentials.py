@@ -15,19 +15,37 @@ from graphql_schema.context import Context
 from social.models import AccessToken, User
 
 
-def still_signed_in(context: Context) -> bool:
-    """Whether the socket's token is live, or its session not ended, and its
-    user still active."""
+def fresh_viewer(context: Context) -> User | None:
+    """The socket's user as stored now (a role changed since the socket opened
+    counts at once), if its token is live, or its session not ended, and the
+    user still active; None otherwise."""
     if context.token is not None:
-        return AccessToken.objects.filter(
-            pk=context.token.pk, revoked_at__isnull=True, user__is_active=True
-        ).exists()
+        token = (
+            AccessToken.objects.select_related("user")
+            .filter(pk=context.token.pk, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        return None if token is None else token.user
     user = User.objects.filter(pk=context.viewer.pk, is_active=True).first()
     if user is None:
-        return False
+        return None
     session = context.request.scope.get("session")
     session_key = getattr(session, "session_key", None)
-    return session_key is None or _session_holds(session_key, user)
+    if session_key is not None and not _session_holds(session_key, user):
+        return None
+    return user
+
+
+def refresh_viewer(context: Context) -> bool:
+    """Set the socket's viewer to `fresh_viewer`; False when it no longer
+    signs in."""
+    user = fresh_viewer(context)
+    if user is None:
+        return False
+    context.viewer = user
+    if context.token is not None:
+        context.token.user = user
+    return True
 
 
 def _session_holds(session_key: str, user: User) -> bool:
@@ -60,7 +78,7 @@ class SocketCredentialsCheck(SchemaExtension):
         if (
             not context.is_http
             and context.is_signed_in
-            and not await database_sync_to_async(still_signed_in)(context)
+            and not await database_sync_to_async(refresh_viewer)(context)
         ):
             context.viewer = AnonymousUser()
             context.token = None

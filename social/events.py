@@ -86,11 +86,17 @@ def feed_event(
     )
 
 
-def group_deleted(group_id: int) -> None:
-    """A group is gone: subscriptions to it end."""
+def group_deleted(group_id: int, visibility: str) -> None:
+    """A group is gone: subscriptions to it (and to its posts) end, for those
+    who could read it."""
     publish(
         group_feed(group_id),
-        {"type": EVENT, "kind": "GROUP_DELETED", "group": group_id},
+        {
+            "type": EVENT,
+            "kind": "GROUP_DELETED",
+            "group": group_id,
+            "visibility": visibility,
+        },
     )
 
 

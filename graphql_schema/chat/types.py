@@ -11,7 +11,7 @@ from strawberry import relay
 
 from graphql_schema.chat.loaders import chat_loaders
 from graphql_schema.context import Info
-from graphql_schema.relay import Connection
+from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
 from social.models import Conversation as ConversationModel
@@ -38,6 +38,7 @@ ConversationKind = strawberry.enum(
     "`isDeleted`, an empty body, its author and times.",
 )
 class Message(relay.Node):
+    _id_attr = NODE_ID_ATTR
     sequence: int = strawberry_django.field(
         description="Its place in the conversation: 1, 2, 3... without gaps."
     )
@@ -153,6 +154,7 @@ async def _participation(info: Info, conversation_id: int) -> Participant | None
     "only: for anyone else it does not exist.",
 )
 class Conversation(relay.Node):
+    _id_attr = NODE_ID_ATTR
     kind: ConversationKind
     created_at: datetime
     updated_at: datetime = strawberry_django.field(

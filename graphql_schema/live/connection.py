@@ -51,6 +51,9 @@ class LiveConnection:
         self._joined: set[str] = set()
         self._lock = asyncio.Lock()
         self.closed = False
+        # While the first rights are read, rights messages wait here.
+        self.starting = False
+        self.missed: list[dict] = []
 
     @property
     def user_id(self) -> int | None:
@@ -59,25 +62,37 @@ class LiveConnection:
     # --- Rights ---------------------------------------------------------------
 
     async def start(self, viewer) -> bool:
-        """Read the viewer's rights and listen to their own audience; False when
-        the user already holds as many connections as allowed."""
-        self.rights = await database_sync_to_async(access.live_rights_of)(viewer)
-        if self.rights is None:
+        """Listen to the viewer's own audience, then read their rights; False
+        when the user already holds as many connections as allowed.
+
+        In that order, a rights change made meanwhile is not lost: its message
+        reaches the socket and is handled after (`take_missed`).
+        """
+        if not access.is_signed_in(viewer):
             return True
+        self.rights = access.LiveRights(user_id=viewer.pk)
         if not connections.add(self):
             self.rights = None
             return False
-        await self.sync_audiences()
+        self.starting = True
+        try:
+            await self.sync_audiences()
+            self.rights = await database_sync_to_async(access.live_rights_of)(viewer)
+            await self.sync_audiences()
+        finally:
+            self.starting = False
         return True
+
+    def take_missed(self) -> list[dict]:
+        missed, self.missed = self.missed, []
+        return missed
 
     async def refresh(self, viewer) -> None:
         """Re-read the rights (after a rights message), then the audiences."""
         if self.rights is None:
             return
         rights = await database_sync_to_async(access.live_rights_of)(viewer)
-        if rights is None:
-            return
-        self.rights = rights
+        self.rights = rights or access.LiveRights(user_id=self.rights.user_id)
         await self.sync_audiences()
 
     # --- Audiences --------------------------------------------------------------
@@ -132,9 +147,12 @@ class LiveConnection:
 
     async def deliver(self, message: dict) -> None:
         """Hand an event to every subscription of the socket, in order."""
+        if self.closed:
+            return
         for listener in self.listeners:
             if listener.queue.qsize() >= settings.LIVE_QUEUE_MAX:
                 # A client this far behind resyncs by query after reconnecting.
+                await self.stop()
                 await self.consumer.close(code=CLOSE_TRY_AGAIN, reason="Too far behind")
                 return
             listener.queue.put_nowait(message)

@@ -59,6 +59,19 @@ def _post_of_poll(poll_id: int) -> int | None:
     )
 
 
+async def _still_readable(live, message: dict) -> bool:
+    """Whether the post is still readable now, by its group as it is now (the
+    event carries the visibility it was written with; the group may have turned
+    secret since). The post's row is shared by every subscriber of the process:
+    no query of one's own."""
+    post = await snapshots.post(message)
+    if post is None or post.group_id is None:
+        return True
+    return access.can_receive_post_event(
+        live.rights, post.group_id, post.group.visibility
+    )
+
+
 async def _release_connection() -> None:
     """Let go of the database connection the last event's fields used.
 
@@ -95,6 +108,7 @@ class LiveSubscriptions:
         signed_in_viewer(info)
         group_pk = _pk(group_id, "Group", "groupId")
         post_pk = _pk(post_id, "Post", "postId")
+        post_group = None
         if post_pk is not None:
             exists, post_group = await database_sync_to_async(_group_of_post)(post_pk)
             if not exists or (group_pk is not None and post_group != group_pk):
@@ -123,22 +137,26 @@ class LiveSubscriptions:
             while True:
                 message = await queue.get()
                 group = message.get("group")
-                if group_pk is not None and group != group_pk:
-                    continue
+                readable = access.can_receive_post_event(
+                    live.rights, group, message.get("visibility")
+                )
                 if message["kind"] == "GROUP_DELETED":
-                    if group_pk is not None:
+                    # Ends what it deleted, for those who could read it: to the
+                    # others, a secret group stays as if it never existed.
+                    followed = group_pk if post_pk is None else post_group
+                    if readable and followed is not None and group == followed:
                         return
                     continue
-                if message["kind"] not in FEED_EVENT_KINDS:
+                if message["kind"] not in FEED_EVENT_KINDS or not readable:
+                    continue
+                if group_pk is not None and group != group_pk:
                     continue
                 if post_pk is not None and message.get("post") != post_pk:
                     continue
                 follows_feed = group_pk is None and post_pk is None
                 if follows_feed and not access.in_live_feed(live.rights, group):
                     continue
-                if not access.can_receive_post_event(
-                    live.rights, group, message.get("visibility")
-                ):
+                if not await _still_readable(live, message):
                     continue
                 yield FeedEvent(kind=FeedEventKind(message["kind"]), message=message)
                 await _release_connection()
@@ -158,6 +176,7 @@ class LiveSubscriptions:
         poll_pk = _pk(poll_id, "Poll", "pollId")
         post_pk = await database_sync_to_async(_post_of_poll)(poll_pk)
         audiences: set[str] = set()
+        group = None
         if post_pk is not None:
             exists, group = await database_sync_to_async(_group_of_post)(post_pk)
             if exists:
@@ -166,17 +185,24 @@ class LiveSubscriptions:
         async with live.listen(lambda rights: audiences) as queue:
             while True:
                 message = await queue.get()
-                if message.get("post") != post_pk or not access.can_receive_post_event(
+                if not access.can_receive_post_event(
                     live.rights, message.get("group"), message.get("visibility")
                 ):
                     continue
+                if message["kind"] == "GROUP_DELETED" and message.get("group") == group:
+                    return
+                if message.get("post") != post_pk:
+                    continue
                 if message["kind"] == "POST_DELETED":
                     return
-                if message["kind"] == "POLL_UPDATED" and message.get("poll") == poll_pk:
-                    poll = await snapshots.poll(message)
-                    if poll is not None:
-                        yield poll
-                        await _release_connection()
+                if message["kind"] != "POLL_UPDATED" or message.get("poll") != poll_pk:
+                    continue
+                if not await _still_readable(live, message):
+                    continue
+                poll = await snapshots.poll(message)
+                if poll is not None:
+                    yield poll
+                    await _release_connection()
 
     @strawberry.subscription(
         description=(

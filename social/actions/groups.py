@@ -277,7 +277,7 @@ def group_delete(*, actor: User, group_id: int) -> int:
             ).values_list("user_id", flat=True)
         )
         group.delete()
-        events.group_deleted(group_id)
+        events.group_deleted(group_id, group.visibility)
         events.rights_changed(member_ids)
     return group_id
 

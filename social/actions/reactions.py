@@ -72,6 +72,8 @@ def reaction_set(
     field = "post" if isinstance(subject, Post) else "comment"
     try:
         with transaction.atomic():
+            if _mine(actor, subject).filter(kind=kind).exists():
+                return subject  # as it was: nothing to tell anyone
             _reactions_changed(actor, subject)
             if _mine(actor, subject).update(kind=kind):
                 return subject

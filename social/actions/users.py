@@ -9,7 +9,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from social import access
+from social import access, events
 from social.actions.auth import token_revoke_all
 from social.errors import DomainError, DomainErrors, ErrorCode, check_text
 from social.models import Department, Role, Site, User
@@ -272,4 +272,7 @@ def user_set_role(*, actor: User, user_id: int, role: Role | str) -> User:
         if user.role != role:
             user.role = Role(role)
             user.save(update_fields=["role"])
+            # What their open sockets may see depends on it (contact details,
+            # deactivated colleagues): they re-read their viewer.
+            events.rights_changed([user.pk])
     return user

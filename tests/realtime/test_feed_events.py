@@ -6,6 +6,7 @@ later event that must be: the next message has to be that one (delivery is in
 order per subscription).
 """
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -586,3 +587,100 @@ async def test_subscriptions_hold_no_database_connection_between_events(
     finally:
         for s in sockets:
             await s.__aexit__(None, None, None)
+
+
+SET_ROLE = """
+mutation($u: ID!, $role: Role!) { setUserRole(input: {userId: $u, role: $role}) {
+  errors { code } } }
+"""
+WITH_PHONE = FEED_EVENTS.replace(
+    "post { id body group { id } }", "post { id body author { phone } }"
+)
+
+
+async def test_a_demoted_admin_loses_admin_sight_on_an_open_socket(
+    live_server_url, town
+):
+    """Adèle is an admin when her socket opens and sees authors' phones; made
+    an agent, the next event shows her no phone."""
+    await asyncio.to_thread(_give_phone_and_second_admin, town)
+    async with socket(live_server_url) as ws:
+        await signed_in_socket(ws, town, "adele")
+        operation = await subscribe_live(ws, live_server_url, WITH_PHONE)
+        await post(live_server_url, town, "Avant")
+        before = await next_event(ws, operation)
+        # when
+        await as_user(
+            live_server_url,
+            town,
+            "root",
+            SET_ROLE,
+            {"u": gid(town.adele), "role": "AGENT"},
+        )
+        await post(live_server_url, town, "Après")
+        after = await next_event(ws, operation)
+    assert before["post"]["author"] == {"phone": "+33612345678"}
+    assert after["post"]["author"] == {"phone": None}
+
+
+def _give_phone_and_second_admin(town) -> None:
+    from django.db import connection
+
+    try:
+        User.objects.filter(pk=town.camille.pk).update(phone="+33612345678")
+        root = make_user("root", role=Role.ADMIN)
+        town.tokens["root"] = token_issue(user=root)
+    finally:
+        connection.close()
+
+
+async def test_a_deleted_secret_group_stays_silent_to_outsiders(live_server_url, town):
+    """Olga follows the secret group's ID without being in it: its deletion
+    ends nothing for her (it never existed for her); her feed goes on."""
+    async with socket(live_server_url) as ws:
+        await signed_in_socket(ws, town, "olga")
+        group = await subscribe_live(
+            ws, live_server_url, variables={"groupId": gid(town.secret)}
+        )
+        feed = await subscribe_live(ws, live_server_url, listening=2)
+        # when
+        await as_user(
+            live_server_url, town, "camille", DELETE_GROUP, {"g": gid(town.secret)}
+        )
+        marker = await post(live_server_url, town, "À tous")
+        message = await ws.receive()
+    assert message["id"] == feed != group
+    assert message["payload"]["data"]["feedEvents"]["postId"] == marker
+
+
+async def test_a_deleted_group_ends_subscriptions_to_its_posts(live_server_url, town):
+    """feedEvents(postId) and pollUpdated on a post of a deleted group end."""
+    created = await as_user(
+        live_server_url,
+        town,
+        "camille",
+        CREATE_POLL,
+        {"groupId": gid(town.public), "hidden": False, "anonymous": False},
+    )
+    async with socket(live_server_url) as ws:
+        await signed_in_socket(ws, town, "bruno")
+        on_post = await subscribe_live(
+            ws, live_server_url, variables={"postId": created["post"]["id"]}
+        )
+        on_poll = await subscribe_live(
+            ws,
+            live_server_url,
+            POLL_UPDATED,
+            {"pollId": created["post"]["poll"]["id"]},
+            listening=2,
+        )
+        # when
+        await as_user(
+            live_server_url, town, "camille", DELETE_GROUP, {"g": gid(town.public)}
+        )
+        # then
+        done = [await ws.receive() for _ in range(2)]
+    assert {(m["id"], m["type"]) for m in done} == {
+        (on_post, "complete"),
+        (on_poll, "complete"),
+    }

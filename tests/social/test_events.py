@@ -331,3 +331,18 @@ async def test_live_rights_agree_with_conversation_visible_to(people):
 
     await sync_to_async(check)()
     assert access.can_receive_chat_event(None, 1) is False
+
+
+async def test_reacting_again_the_same_way_tells_no_one(people):
+    camille, bruno = people["camille"], people["bruno"]
+    post = await sync_to_async(post_create)(actor=camille, group_id=None, body="Vœux")
+    audience = await listening(events.ORG_FEED)
+    # when
+    await sync_to_async(reaction_set)(actor=bruno, kind="LOVE", post_id=post.pk)
+    await sync_to_async(reaction_set)(actor=bruno, kind="LOVE", post_id=post.pk)
+    await sync_to_async(reaction_set)(actor=bruno, kind="BRAVO", post_id=post.pk)
+    # then: the first and the change, not the repeat
+    first, second = await audience.next(), await audience.next()
+    assert (first["kind"], second["kind"]) == ("REACTIONS_CHANGED", "REACTIONS_CHANGED")
+    marker = await sync_to_async(post_create)(actor=camille, group_id=None, body="Ok")
+    assert (await audience.next())["post"] == marker.pk
