@@ -222,6 +222,18 @@ class LayerWatch:
         await layer.send(self._channel, {"type": "live.watch"})
         await layer.receive(self._channel)
 
+    async def _drop_pools(self) -> None:
+        """Drop the core layer's pooled Redis connections: once Redis is back,
+        one of them reused would hang until its socket timeout (15 s)."""
+        close_pools = getattr(get_channel_layer(), "close_pools", None)
+        if close_pools is None:
+            return
+        try:
+            async with asyncio.timeout(settings.LIVE_LAYER_CHECK_SECONDS):
+                await close_pools()
+        except Exception:  # down anyway: the next check tries again
+            logger.info("could not drop the channel layer's pools", exc_info=True)
+
     async def _run(self) -> None:
         interval = settings.LIVE_LAYER_CHECK_SECONDS
         expiry = getattr(get_channel_layer(), "group_expiry", None)
@@ -240,6 +252,7 @@ class LayerWatch:
                     logger.warning("channel layer down (%r): closing sockets", error)
                 self.down = True
                 self._channel = None
+                await self._drop_pools()
                 for connection in list(connections.all):
                     if connection.closed:
                         continue

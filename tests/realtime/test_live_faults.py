@@ -129,12 +129,10 @@ OUTAGE_CLOSE_CODES = {"pubsub": {4503}, "core": {4503}}
 # that, the consumer reads its channel (core: it fails, the consumer closes,
 # daphne answers 403) or subscribes to it (pubsub: it raises, daphne answers
 # 500); a socket accepted anyway is closed at connection_init (4503).
-# How long push may take to resume once Redis answers again. On the core layer
-# a command on a connection pooled before the outage can wait for the pool's
-# socket_timeout (15 s, settings.py) before it fails, once per such connection
-# (an open issue, see the report of issue 6): a socket or a subscription made
-# in that time hangs until then.
-RESUME_SECONDS = {"pubsub": 5, "core": 45}
+# How long push may take to resume once Redis answers again. The watch drops
+# the core layer's pooled connections when Redis goes away: one of them reused
+# afterwards would hang for its socket timeout (15 s) first.
+RESUME_SECONDS = {"pubsub": 10, "core": 15}
 OUTAGE_REFUSALS = {
     "pubsub": {"handshake 403", "handshake 500", 4503},
     "core": {"handshake 403", 4503},
