@@ -2,6 +2,7 @@
 
 from strawberry import relay
 
+from graphql_schema.errors import BadUserInput
 from social.errors import DomainError, ErrorCode
 
 
@@ -14,3 +15,14 @@ def pk_of(value: relay.GlobalID, type_name: str, field: str) -> int:
     if value.type_name != type_name or not value.node_id.isdigit():
         raise DomainError(ErrorCode.NOT_FOUND, f"No such {type_name}.", field)
     return int(value.node_id)
+
+
+def argument_pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    """The primary key of an ID argument of a query or subscription (None for
+    None); an ID of another type is a BAD_USER_INPUT error."""
+    if value is None:
+        return None
+    try:
+        return pk_of(value, type_name, field)
+    except DomainError as error:
+        raise BadUserInput(f"{field} is not the ID of a {type_name}.") from error

@@ -14,8 +14,8 @@ from django.db import close_old_connections
 from strawberry import relay
 
 from graphql_schema.context import Info
-from graphql_schema.errors import BadUserInput, signed_in_viewer
-from graphql_schema.ids import pk_of
+from graphql_schema.errors import signed_in_viewer
+from graphql_schema.ids import argument_pk
 from graphql_schema.live.snapshots import snapshots
 from graphql_schema.live.types import (
     CHAT_EVENT_KINDS,
@@ -27,18 +27,8 @@ from graphql_schema.live.types import (
 )
 from graphql_schema.polls.types import Poll
 from social import access, events
-from social.errors import DomainError
 from social.models import Poll as PollModel
 from social.models import Post as PostModel
-
-
-def _pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return pk_of(value, type_name, field)
-    except DomainError as error:
-        raise BadUserInput(f"{field} is not the ID of a {type_name}.") from error
 
 
 def _group_of_post(post_id: int) -> tuple[bool, int | None]:
@@ -106,8 +96,8 @@ class LiveSubscriptions:
         post_id: relay.GlobalID | None = None,
     ) -> AsyncGenerator[FeedEvent, None]:
         signed_in_viewer(info)
-        group_pk = _pk(group_id, "Group", "groupId")
-        post_pk = _pk(post_id, "Post", "postId")
+        group_pk = argument_pk(group_id, "Group", "groupId")
+        post_pk = argument_pk(post_id, "Post", "postId")
         post_group = None
         if post_pk is not None:
             exists, post_group = await database_sync_to_async(_group_of_post)(post_pk)
@@ -173,7 +163,7 @@ class LiveSubscriptions:
         self, info: Info, poll_id: relay.GlobalID
     ) -> AsyncGenerator[Poll, None]:
         signed_in_viewer(info)
-        poll_pk = _pk(poll_id, "Poll", "pollId")
+        poll_pk = argument_pk(poll_id, "Poll", "pollId")
         post_pk = await database_sync_to_async(_post_of_poll)(poll_pk)
         audiences: set[str] = set()
         group = None
@@ -218,7 +208,7 @@ class LiveSubscriptions:
         self, info: Info, conversation_id: relay.GlobalID | None = None
     ) -> AsyncGenerator[ChatEvent, None]:
         viewer = signed_in_viewer(info)
-        conversation_pk = _pk(conversation_id, "Conversation", "conversationId")
+        conversation_pk = argument_pk(conversation_id, "Conversation", "conversationId")
 
         def audiences_of(rights):
             if conversation_pk is not None:

@@ -7,12 +7,10 @@ import strawberry_django
 from strawberry import relay
 
 from graphql_schema.context import Info
-from graphql_schema.errors import BadUserInput
-from graphql_schema.ids import pk_of
+from graphql_schema.ids import argument_pk
 from graphql_schema.posts.types import Post
 from graphql_schema.relay import Connection
 from social import access
-from social.errors import DomainError
 from social.models import Post as PostModel
 from social.selectors.feed import feed_for, group_posts
 
@@ -35,10 +33,7 @@ class PostQueries:
         viewer = info.context.viewer
         if group_id is None:
             return feed_for(viewer)
-        try:
-            group_pk = pk_of(group_id, "Group", "groupId")
-        except DomainError as error:
-            raise BadUserInput("groupId is not the ID of a Group.") from error
+        group_pk = argument_pk(group_id, "Group", "groupId")
         group = access.group_content_visible_to(viewer).filter(pk=group_pk).first()
         if group is None:
             return PostModel.objects.none()

@@ -7,24 +7,12 @@ import strawberry_django
 from strawberry import relay
 
 from graphql_schema.context import Info
-from graphql_schema.errors import BadUserInput
-from graphql_schema.ids import pk_of
+from graphql_schema.ids import argument_pk
 from graphql_schema.relay import Connection
 from graphql_schema.users.types import User
 from social import access
-from social.errors import DomainError
 from social.models import User as UserModel
 from social.selectors.directory import directory_search
-
-
-def _filter_pk(value: relay.GlobalID | None, type_name: str, field: str) -> int | None:
-    """The primary key of an ID argument; an ID of another type is a bad input."""
-    if value is None:
-        return None
-    try:
-        return pk_of(value, type_name, field)
-    except DomainError as error:
-        raise BadUserInput(f"{field} is not the ID of a {type_name}.") from error
 
 
 @strawberry.type
@@ -51,10 +39,10 @@ class UserQueries:
         site_id: relay.GlobalID | None = None,
     ) -> Iterable[UserModel]:
         users = access.user_visible_to(info.context.viewer)
-        department_pk = _filter_pk(department_id, "Department", "departmentId")
+        department_pk = argument_pk(department_id, "Department", "departmentId")
         if department_pk is not None:
             users = users.filter(department_id=department_pk)
-        site_pk = _filter_pk(site_id, "Site", "siteId")
+        site_pk = argument_pk(site_id, "Site", "siteId")
         if site_pk is not None:
             users = users.filter(site_id=site_pk)
         if query:
