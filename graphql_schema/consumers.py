@@ -170,7 +170,13 @@ class GraphQLConsumer(GraphQLWSConsumer):
             # The context is shared by every operation of the socket: set it once.
             context.viewer = token.user
             context.token = token
-        if not await self.live.start(context.viewer):
+        try:
+            started = await self.live.start(context.viewer)
+        except Exception:
+            logger.warning("could not start live delivery: refusing", exc_info=True)
+            await self.live.stop()
+            self._refuse(CLOSE_TRY_AGAIN, "Live updates unavailable: retry later")
+        if not started:
             self._refuse(
                 CLOSE_TOO_MANY_CONNECTIONS,
                 f"Too many connections for this user (at most "
