@@ -2,9 +2,11 @@
 
 import json
 import os
+import threading
 import uuid
 
 import pytest
+from django.db import connections
 from django.test import Client
 from strawberry.relay import to_base64
 
@@ -85,6 +87,32 @@ class GraphQLClient:
         body = self.execute(query, variables)
         assert "errors" not in body, body["errors"]
         return body["data"]
+
+
+def at_once(calls: list) -> list[dict]:
+    """Run each (client, query, variables) in its own thread, released together;
+    return the decoded data of each."""
+    barrier = threading.Barrier(len(calls))
+    results: list[dict] = []
+    failures: list[BaseException] = []
+
+    def run(client: GraphQLClient, query: str, variables: dict) -> None:
+        try:
+            barrier.wait()
+            results.append(client.data(query, variables))
+        except BaseException as error:  # reported below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(results) == len(calls)
+    return results
 
 
 def signed_in(user: User) -> GraphQLClient:

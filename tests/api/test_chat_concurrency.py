@@ -14,33 +14,7 @@ from django.db import connections
 
 from social.models import Conversation, Message, Participant
 from tests.api.test_chat import MESSAGES, SEND, START, send, start
-from tests.conftest import GraphQLClient, gid, make_user, signed_in
-
-
-def at_once(calls: list) -> list[dict]:
-    """Run each (client, query, variables) in its own thread, released together;
-    return the decoded data of each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[dict] = []
-    failures: list[BaseException] = []
-
-    def run(client: GraphQLClient, query: str, variables: dict) -> None:
-        try:
-            barrier.wait()
-            results.append(client.data(query, variables))
-        except BaseException as error:  # reported below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    assert len(results) == len(calls)
-    return results
+from tests.conftest import at_once, gid, make_user, signed_in
 
 
 def _concurrent_starts(devices: int) -> None:

@@ -4,11 +4,10 @@ Built on the shared world of the posts area (tests.api.test_posts.build_world):
 each of its posts gets a poll.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,7 +24,7 @@ from tests.api.test_posts import (
     publish,
     reads,
 )
-from tests.conftest import GraphQLClient, gid, make_user
+from tests.conftest import GraphQLClient, at_once, gid, make_user
 
 CREATE = """
 mutation Create($input: CreatePostInput!) {
@@ -679,26 +678,7 @@ class TestQueries:
 
 def _vote_at_once(calls: list) -> list[dict]:
     """Run each (client, variables) vote in its own thread, released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list[dict] = []
-    failures: list[BaseException] = []
-
-    def run(client: GraphQLClient, variables: dict) -> None:
-        try:
-            barrier.wait()
-            results.append(client.data(VOTE, variables)["vote"])
-        except BaseException as error:  # reported below
-            failures.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    return results
+    return [data["vote"] for data in at_once([(c, VOTE, v) for c, v in calls])]
 
 
 def _concurrent_votes(voters: int, changes: int) -> None:
