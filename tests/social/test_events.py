@@ -25,7 +25,7 @@ from social.actions.polls import PollSpec, poll_vote
 from social.actions.posts import post_create, post_delete
 from social.actions.reactions import reaction_set
 from social.errors import DomainErrors
-from social.models import Post, Role
+from social.models import Group, Membership, MembershipStatus, Post, Role
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -267,18 +267,26 @@ async def test_a_write_succeeds_when_the_channel_layer_is_down(
 
 
 def _readers_match(viewer, posts) -> None:
+    from social.selectors.feed import feed_for
+
     rights = access.live_rights_of(viewer)
     readable = set(access.post_visible_to(viewer).values_list("pk", flat=True))
+    in_feed = set(feed_for(viewer).values_list("pk", flat=True))
     for post in posts:
         visibility = post.group.visibility if post.group_id else None
+        where = (viewer.username, post.group and post.group.name)
         assert access.can_receive_post_event(rights, post.group_id, visibility) == (
             post.pk in readable
-        ), (viewer.username, post.group and post.group.name)
+        ), where
+        receives = access.can_receive_post_event(rights, post.group_id, visibility)
+        assert (receives and access.in_live_feed(rights, post.group_id)) == (
+            post.pk in in_feed
+        ), where
 
 
 async def test_live_rights_agree_with_post_visible_to(people):
-    """For every kind of group and place in it, the in-memory decision is the
-    one `post_visible_to` takes."""
+    """For every kind of group and place in it (a pending request too), the
+    in-memory decisions are those of `post_visible_to` and of the feed."""
     camille, bruno = people["camille"], people["bruno"]
 
     def setup_and_check() -> None:
@@ -298,7 +306,12 @@ async def test_live_rights_agree_with_post_visible_to(people):
                 posts.append(post_create(actor=camille, group_id=group.pk, body="x"))
         outsider = make_user("olga")
         admin = make_user("adele", role=Role.ADMIN)
-        for viewer in (camille, bruno, outsider, admin):
+        requester = make_user("paul")
+        for group in Group.objects.filter(visibility="PRIVATE"):
+            Membership.objects.create(
+                group=group, user=requester, status=MembershipStatus.PENDING
+            )
+        for viewer in (camille, bruno, outsider, admin, requester):
             _readers_match(viewer, posts)
 
     await sync_to_async(setup_and_check)()
