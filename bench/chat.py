@@ -210,23 +210,17 @@ async def _run(layers: list[str], options, log) -> list[dict]:
         subject = {layer: fanout._empty() for layer in layers}
         floor = {layer: fanout._empty() for layer in layers}
         load_started = time.monotonic()
-        for r in range(rounds):
-            order = layers if r % 2 == 0 else layers[::-1]
-            for layer in order:
-                steps = ["subject", "floor"]
-                if (r + layers.index(layer)) % 2:
-                    steps.reverse()
-                for step in steps:
-                    if step == "subject":
-                        await fanout.subject_round(
-                            fleets[layer], tokens[0], subject[layer], send, "message"
-                        )
-                    else:
-                        number += 1
-                        await fanout.floor_round(
-                            servers[layer], participants, number, floor[layer], "chat"
-                        )
-                    await asyncio.sleep(fanout.PAUSE_SECONDS)
+        for layer, step in fanout.interleaved(layers, rounds):
+            if step == "subject":
+                await fanout.subject_round(
+                    fleets[layer], tokens[0], subject[layer], send, "message"
+                )
+            else:
+                number += 1
+                await fanout.floor_round(
+                    servers[layer], participants, number, floor[layer], "chat"
+                )
+            await asyncio.sleep(fanout.PAUSE_SECONDS)
         load_seconds = time.monotonic() - load_started
         stop.set()
         with contextlib.suppress(TimeoutError):

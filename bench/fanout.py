@@ -597,6 +597,18 @@ async def floor_round(
 # --- A whole run ------------------------------------------------------------------
 
 
+def interleaved(layers: list[str], rounds: int):
+    """(layer, "subject" | "floor") in ABBA order: the layers take turns, and
+    floor and subject swap who goes first from round to round and layer to layer."""
+    for r in range(rounds):
+        for layer in layers if r % 2 == 0 else layers[::-1]:
+            steps = ["subject", "floor"]
+            if (r + layers.index(layer)) % 2:
+                steps.reverse()
+            for step in steps:
+                yield layer, step
+
+
 def _raise_fd_limit(needed: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < needed:
@@ -678,24 +690,13 @@ async def _run(
                         await fleet.subscribe(query)
                 subject = {layer: _empty() for layer in layers}
                 floor = {layer: _empty() for layer in layers}
-                for r in range(rounds):
-                    order = layers if r % 2 == 0 else layers[::-1]
-                    for layer in order:
-                        # ABBA: floor first on odd rounds, subject first on even.
-                        steps = ["subject", "floor"]
-                        if (r + layers.index(layer)) % 2:
-                            steps.reverse()
-                        for step in steps:
-                            if step == "subject":
-                                await subject_round(
-                                    fleets[layer], communicator, subject[layer]
-                                )
-                            else:
-                                number += 1
-                                await floor_round(
-                                    servers[layer], n, number, floor[layer]
-                                )
-                            await asyncio.sleep(PAUSE_SECONDS)
+                for layer, step in interleaved(layers, rounds):
+                    if step == "subject":
+                        await subject_round(fleets[layer], communicator, subject[layer])
+                    else:
+                        number += 1
+                        await floor_round(servers[layer], n, number, floor[layer])
+                    await asyncio.sleep(PAUSE_SECONDS)
                 held = {
                     layer: server.database_files_open()
                     for layer, server in servers.items()
