@@ -1,12 +1,17 @@
 """Relay connections: the one way lists are paged."""
 
+import inspect
 from typing import Any
 
 import strawberry
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from strawberry import relay
+from strawberry_django.optimizer import is_optimized_by_prefetching
 from strawberry_django.relay import DjangoCursorConnection
 
+from graphql_schema import batches
+from graphql_schema.batches import in_a_list
 from graphql_schema.errors import BadUserInput
 
 # Every Node's `id` is its model's primary key. Said on each type (`_id_attr`),
@@ -39,7 +44,7 @@ class Connection(DjangoCursorConnection[relay.NodeType]):
         if first is None and last is None:
             first = settings.GRAPHQL_PAGE_SIZE_DEFAULT
         try:
-            return super().resolve_connection(
+            connection = super().resolve_connection(
                 nodes, info=info, first=first, last=last, **kwargs
             )
         except ValueError as error:
@@ -49,3 +54,21 @@ class Connection(DjangoCursorConnection[relay.NodeType]):
             raise BadUserInput(
                 "'after'/'before' is not a cursor of this list."
             ) from error
+        if in_a_list(info.path) or is_optimized_by_prefetching(nodes):
+            return connection  # its rows batch across the list, by the loaders
+        selections = batches.node_selections(info.selected_fields)
+        if not selections:
+            return connection
+
+        def batch(page: "Connection") -> "Connection":
+            rows = [edge.node for edge in page.edges]
+            batches.run(rows, selections, info.context)
+            return page
+
+        if inspect.isawaitable(connection):
+
+            async def batched() -> "Connection":
+                return await sync_to_async(batch)(await connection)
+
+            return batched()
+        return batch(connection)

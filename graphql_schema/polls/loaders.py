@@ -12,7 +12,7 @@ from social.actions.polls import voter_keys
 from social.models import Poll, PollBallot, PollOption, PollParticipation
 
 if TYPE_CHECKING:
-    from graphql_schema.context import Context, Info
+    from graphql_schema.context import Context
 
 
 class PollLoaders:
@@ -84,11 +84,11 @@ class PollLoaders:
         return choices
 
 
-def poll_loaders(info: "Info") -> PollLoaders:
+def poll_loaders(context: "Context") -> PollLoaders:
     """The poll loaders of the request or socket, made on first use."""
-    loaders = info.context.loaders
+    loaders = context.loaders
     found = getattr(loaders, "polls", None)
     if found is None:
-        found = PollLoaders(info.context)
+        found = PollLoaders(context)
         loaders.polls = found
     return found

@@ -10,8 +10,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from strawberry import relay
 
+from graphql_schema.batches import PageBatch, batched, on_the_loop
 from graphql_schema.context import Info
 from graphql_schema.polls.loaders import poll_loaders
+from graphql_schema.posts.loaders import then
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
@@ -29,7 +31,7 @@ async def _poll_of(info: Info, option: PollOptionModel) -> PollModel | None:
     loaded through `poll_visible_to`."""
     if PollOptionModel.poll.is_cached(option):
         return option.poll
-    return await poll_loaders(info).polls_by_id.load(option.poll_id)
+    return await poll_loaders(info.context).polls_by_id.load(option.poll_id)
 
 
 _READ_BY_OPTIONS = {"is_quiz", "closes_at", "closed_at", "hide_results_until_closed"}
@@ -52,6 +54,12 @@ def _results_shown(poll: PollModel | None) -> bool:
     return poll is not None and access.can_see_poll_results(poll, timezone.now())
 
 
+async def _vote_count_through_poll(info: Info, option: PollOptionModel) -> int | None:
+    if not _results_shown(await _poll_of(info, option)):
+        return None
+    return await poll_loaders(info.context).vote_counts_by_option.load(option.pk)
+
+
 @strawberry_django.type(
     PollOptionModel,
     name="PollOption",
@@ -66,10 +74,13 @@ class PollOption(relay.Node):
         description="How many voters chose it; null while the results are "
         "hidden until the poll closes.",
     )
-    async def vote_count(self, info: Info) -> int | None:
-        if not _results_shown(await _poll_of(info, self)):
+    @on_the_loop
+    def vote_count(self, info: Info) -> int | None:
+        if not PollOptionModel.poll.is_cached(self):
+            return _vote_count_through_poll(info, self)
+        if not _results_shown(self.poll):
             return None
-        return await poll_loaders(info).vote_counts_by_option.load(self.pk)
+        return poll_loaders(info.context).vote_counts_by_option.get(self, self.pk)
 
     @strawberry_django.field(
         only=["poll", "is_correct"],
@@ -145,10 +156,10 @@ class Poll(relay.Node):
         return await info.context.loaders.posts_by_id.load(self.post_id)
 
     @strawberry_django.field(only=[], description="Its options, in order.")
-    async def options(self, info: Info) -> list[PollOption]:
-        return _listed_under(
-            self, await poll_loaders(info).options_by_poll.load(self.pk)
-        )
+    @on_the_loop
+    def options(self, info: Info) -> list[PollOption]:
+        options = poll_loaders(info.context).options_by_poll.get(self, self.pk)
+        return then(options, lambda options: _listed_under(self, options))
 
     @strawberry_django.field(
         only=["hide_results_until_closed", "closes_at", "closed_at"],
@@ -158,7 +169,7 @@ class Poll(relay.Node):
     async def total_voters(self, info: Info) -> int | None:
         if not access.can_see_poll_results(self, timezone.now()):
             return None
-        return await poll_loaders(info).voter_counts_by_poll.load(self.pk)
+        return await poll_loaders(info.context).voter_counts_by_poll.load(self.pk)
 
     @strawberry_django.field(
         only=[],
@@ -166,7 +177,7 @@ class Poll(relay.Node):
         "shown to them even while the results are hidden.",
     )
     async def viewer_voted_options(self, info: Info) -> list[PollOption]:
-        loaders = poll_loaders(info)
+        loaders = poll_loaders(info.context)
         chosen = await loaders.viewer_choices_by_poll.load(self.pk)
         if not chosen:
             return []
@@ -219,3 +230,25 @@ class Poll(relay.Node):
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
         return queryset & access.poll_visible_to(info.context.viewer)
+
+
+# What a page shows of polls, fetched with the page (graphql_schema.batches).
+def _vote_count_key(option: PollOptionModel, arguments: dict) -> int | None:
+    shown = PollOptionModel.poll.is_cached(option) and _results_shown(option.poll)
+    return option.pk if shown else None
+
+
+batched(
+    PollModel,
+    options=PageBatch(
+        lambda c: poll_loaders(c).options_by_poll,
+        lambda poll, arguments: poll.pk,
+        attach=_listed_under,
+    ),
+)
+batched(
+    PollOptionModel,
+    voteCount=PageBatch(
+        lambda c: poll_loaders(c).vote_counts_by_option, _vote_count_key
+    ),
+)

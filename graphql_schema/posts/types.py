@@ -10,11 +10,12 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
+from graphql_schema.batches import PageBatch, batched, on_the_loop
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
-from graphql_schema.posts.loaders import AUTHOR_VISIBLE
+from graphql_schema.posts.loaders import AUTHOR_VISIBLE, then
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 # How many latest comments a post shows in a list, at most.
 LATEST_COMMENTS_MAX = 10
+LATEST_COMMENTS_DEFAULT = 3
 
 # Built from the model's choices, like Role: the two cannot drift apart.
 ReactionKind = strawberry.enum(
@@ -89,11 +91,12 @@ class Comment(relay.Node):
         description="Who wrote it; null when the viewer may not see that person "
         "(a deactivated account, for agents).",
     )
-    async def author(self, info: Info) -> User | None:
+    @on_the_loop
+    def author(self, info: Info) -> User | None:
         visible = getattr(self, AUTHOR_VISIBLE, None)
         if visible is not None:  # joined by latest_comments_by_post
             return self.author if visible else None
-        return await info.context.loaders.users_by_id.load(self.author_id)
+        return info.context.loaders.users_by_id.get(self, self.author_id)
 
     @strawberry_django.field(
         only=["parent"],
@@ -117,28 +120,32 @@ class Comment(relay.Node):
         )
 
     @strawberry_django.field(only=[], description="How many replies it has.")
-    async def reply_count(self, info: Info) -> int:
-        return await info.context.loaders.reply_counts_by_comment.load(self.pk)
+    @on_the_loop
+    def reply_count(self, info: Info) -> int:
+        return info.context.loaders.reply_counts_by_comment.get(self, self.pk)
 
     @strawberry_django.field(only=[], description="How many reactions it has.")
-    async def reaction_count(self, info: Info) -> int:
-        counts = await info.context.loaders.reaction_counts_by_comment.load(self.pk)
-        return sum(counts.values())
+    @on_the_loop
+    def reaction_count(self, info: Info) -> int:
+        counts = info.context.loaders.reaction_counts_by_comment.get(self, self.pk)
+        return then(counts, lambda counts: sum(counts.values()))
 
     @strawberry_django.field(
         only=[],
         description="The reactions by kind: only kinds with at least one, in the "
         "order of ReactionKind.",
     )
-    async def reactions(self, info: Info) -> list[ReactionCount]:
-        counts = await info.context.loaders.reaction_counts_by_comment.load(self.pk)
-        return _reaction_counts(counts)
+    @on_the_loop
+    def reactions(self, info: Info) -> list[ReactionCount]:
+        counts = info.context.loaders.reaction_counts_by_comment.get(self, self.pk)
+        return then(counts, _reaction_counts)
 
     @strawberry_django.field(
         only=[], description="The viewer's reaction; null if none."
     )
-    async def viewer_reaction(self, info: Info) -> ReactionKind | None:
-        return await info.context.loaders.viewer_reactions_by_comment.load(self.pk)
+    @on_the_loop
+    def viewer_reaction(self, info: Info) -> ReactionKind | None:
+        return info.context.loaders.viewer_reactions_by_comment.get(self, self.pk)
 
     @strawberry_django.field(
         only=["author"], description="Whether the viewer may edit it (its author)."
@@ -193,20 +200,23 @@ class Post(relay.Node):
         description="Who wrote it; null when the viewer may not see that person "
         "(a deactivated account, for agents).",
     )
-    async def author(self, info: Info) -> User | None:
-        return await info.context.loaders.users_by_id.load(self.author_id)
+    @on_the_loop
+    def author(self, info: Info) -> User | None:
+        return info.context.loaders.users_by_id.get(self, self.author_id)
 
     @strawberry_django.field(
         only=[], description="How many comments and replies it has."
     )
-    async def comment_count(self, info: Info) -> int:
-        return await info.context.loaders.comment_counts_by_post.load(self.pk)
+    @on_the_loop
+    def comment_count(self, info: Info) -> int:
+        return info.context.loaders.comment_counts_by_post.get(self, self.pk)
 
     @strawberry_django.field(
         only=[], description="Its poll or quiz; null if it has none."
     )
-    async def poll(self, info: Info) -> Poll | None:
-        return await poll_loaders(info).polls_by_post.load(self.pk)
+    @on_the_loop
+    def poll(self, info: Info) -> Poll | None:
+        return poll_loaders(info.context).polls_by_post.get(self, self.pk)
 
     @strawberry_django.connection(
         Connection[Comment],
@@ -225,33 +235,39 @@ class Post(relay.Node):
         description="Its `count` latest top-level comments (at most 10), oldest "
         "first: what a feed shows under a post. Batched for a whole page.",
     )
-    async def latest_comments(self, info: Info, count: int = 3) -> list[Comment]:
+    @on_the_loop
+    def latest_comments(
+        self, info: Info, count: int = LATEST_COMMENTS_DEFAULT
+    ) -> list[Comment]:
         if not 0 <= count <= LATEST_COMMENTS_MAX:
             raise BadUserInput(f"count must be between 0 and {LATEST_COMMENTS_MAX}.")
         if count == 0:
             return []
         loader = info.context.loaders.latest_comments_by_post
-        return await loader.load((self.pk, count))
+        return loader.get(self, (self.pk, count))
 
     @strawberry_django.field(only=[], description="How many reactions it has.")
-    async def reaction_count(self, info: Info) -> int:
-        counts = await info.context.loaders.reaction_counts_by_post.load(self.pk)
-        return sum(counts.values())
+    @on_the_loop
+    def reaction_count(self, info: Info) -> int:
+        counts = info.context.loaders.reaction_counts_by_post.get(self, self.pk)
+        return then(counts, lambda counts: sum(counts.values()))
 
     @strawberry_django.field(
         only=[],
         description="The reactions by kind: only kinds with at least one, in the "
         "order of ReactionKind.",
     )
-    async def reactions(self, info: Info) -> list[ReactionCount]:
-        counts = await info.context.loaders.reaction_counts_by_post.load(self.pk)
-        return _reaction_counts(counts)
+    @on_the_loop
+    def reactions(self, info: Info) -> list[ReactionCount]:
+        counts = info.context.loaders.reaction_counts_by_post.get(self, self.pk)
+        return then(counts, _reaction_counts)
 
     @strawberry_django.field(
         only=[], description="The viewer's reaction; null if none."
     )
-    async def viewer_reaction(self, info: Info) -> ReactionKind | None:
-        return await info.context.loaders.viewer_reactions_by_post.load(self.pk)
+    @on_the_loop
+    def viewer_reaction(self, info: Info) -> ReactionKind | None:
+        return info.context.loaders.viewer_reactions_by_post.get(self, self.pk)
 
     @strawberry_django.field(
         only=["author"], description="Whether the viewer may edit it (its author)."
@@ -290,3 +306,45 @@ ReactionSubject = Annotated[
         "ReactionSubject", description="What one reacts to: a post or a comment."
     ),
 ]
+
+
+# What a page of posts or comments shows, fetched with the page
+# (graphql_schema.batches): the same loaders as the fields above.
+def _pk(row: PostModel | CommentModel, arguments: dict) -> int:
+    return row.pk
+
+
+def _latest_key(post: PostModel, arguments: dict) -> tuple[int, int] | None:
+    # A literal comes as its text (strawberry.types.nodes), a variable as its value.
+    count = arguments.get("count", LATEST_COMMENTS_DEFAULT)
+    if isinstance(count, str) and count.isdigit():
+        count = int(count)
+    if not isinstance(count, int) or not 0 < count <= LATEST_COMMENTS_MAX:
+        return None  # the field answers (or refuses) without a query
+    return (post.pk, count)
+
+
+def _comment_author_key(comment: CommentModel, arguments: dict) -> int | None:
+    if hasattr(comment, AUTHOR_VISIBLE):  # joined already
+        return None
+    return comment.author_id
+
+
+batched(
+    PostModel,
+    author=PageBatch(lambda c: c.loaders.users_by_id, lambda p, a: p.author_id),
+    commentCount=PageBatch(lambda c: c.loaders.comment_counts_by_post, _pk),
+    reactionCount=PageBatch(lambda c: c.loaders.reaction_counts_by_post, _pk),
+    reactions=PageBatch(lambda c: c.loaders.reaction_counts_by_post, _pk),
+    viewerReaction=PageBatch(lambda c: c.loaders.viewer_reactions_by_post, _pk),
+    poll=PageBatch(lambda c: poll_loaders(c).polls_by_post, _pk),
+    latestComments=PageBatch(lambda c: c.loaders.latest_comments_by_post, _latest_key),
+)
+batched(
+    CommentModel,
+    author=PageBatch(lambda c: c.loaders.users_by_id, _comment_author_key),
+    replyCount=PageBatch(lambda c: c.loaders.reply_counts_by_comment, _pk),
+    reactionCount=PageBatch(lambda c: c.loaders.reaction_counts_by_comment, _pk),
+    reactions=PageBatch(lambda c: c.loaders.reaction_counts_by_comment, _pk),
+    viewerReaction=PageBatch(lambda c: c.loaders.viewer_reactions_by_comment, _pk),
+)

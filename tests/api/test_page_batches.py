@@ -1,0 +1,215 @@
+"""Page batches (graphql_schema/batches.py): a page's rows answer from values
+fetched with the page, exactly as they answer one by one through the loaders."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from strawberry.relay import from_base64
+
+from graphql_schema import batches
+from graphql_schema.posts.loaders import BATCHED, BatchLoader
+from social.models import (
+    Poll,
+    PollBallot,
+    PollOption,
+    Post,
+    Reaction,
+    ReactionKind,
+    Visibility,
+)
+from tests.api.test_posts import comment_on, join, make_group, publish
+from tests.conftest import gid, make_user, signed_in
+
+FIELDS = """
+fragment Shown on Post {
+  id body bodyHtml commentCount reactionCount reactions { kind count } viewerReaction
+  author { id displayName }
+  poll { id options { id text voteCount } }
+  last: latestComments(count: 1) { id author { id displayName } replyCount
+    reactionCount reactions { kind count } viewerReaction }
+  three: latestComments(count: $count) { id }
+  skipped: latestComments(count: 2) @skip(if: true) { id }
+}
+"""
+PAGE = (
+    FIELDS
+    + """
+query Page($count: Int!) { feed(first: 50) { edges { node { ...Shown } } } }
+"""
+)
+ONE = (
+    FIELDS
+    + """
+query One($id: ID!, $count: Int!) { node(id: $id) { ...Shown } }
+"""
+)
+
+
+@pytest.fixture
+def town(db):
+    """Two agents, a public and a secret group, posts with comments, replies,
+    reactions of both, a poll with results shown and one with results hidden."""
+    ana = make_user("ana", display_name="Ana")
+    bob = make_user("bob", display_name="Bob")
+    public = make_group("Jardins", Visibility.PUBLIC)
+    secret = make_group("Conseil", Visibility.SECRET)
+    join(ana, public)
+    join(bob, public)
+    join(ana, secret)
+    posts = []
+    for n in range(6):
+        group = (None, public, secret)[n % 3]
+        post = publish((ana, bob)[n % 2], group, f"Message {n}")
+        posts.append(post)
+        for k in range(n % 4):
+            comment = comment_on(post, (bob, ana)[k % 2], f"Réponse {n}.{k}")
+            if k == 0:
+                comment_on(post, ana, "Oui", parent=comment)
+                Reaction.objects.create(
+                    comment=comment, user=bob, kind=ReactionKind.values[1]
+                )
+        Reaction.objects.create(post=post, user=ana, kind=ReactionKind.values[0])
+        if n % 2:
+            Reaction.objects.create(post=post, user=bob, kind=ReactionKind.values[2])
+    for post, hidden in ((posts[5], False), (posts[4], True)):
+        poll = Poll.objects.create(
+            post=post, question="Quel jour ?", hide_results_until_closed=hidden
+        )
+        options = [
+            PollOption.objects.create(poll=poll, position=k, text=f"Jour {k}")
+            for k in range(3)
+        ]
+        PollBallot.objects.create(poll=poll, option=options[1], user=bob)
+    return {"ana": ana, "bob": bob, "posts": posts}
+
+
+def nodes(client, count=3) -> list[dict]:
+    page = client.data(PAGE, {"count": count})["feed"]["edges"]
+    return [edge["node"] for edge in page]
+
+
+class TestSameAnswers:
+    @pytest.mark.parametrize("viewer", ["ana", "bob"])
+    def test_a_page_answers_as_its_posts_one_by_one(self, town, viewer):
+        client = signed_in(town[viewer])
+        page = nodes(client)
+        assert len(page) == (6 if viewer == "ana" else 4)  # bob: no secret group
+        one_by_one = [
+            client.data(ONE, {"id": node["id"], "count": 3})["node"] for node in page
+        ]
+        assert page == one_by_one
+
+    def test_the_values_are_the_viewers_own(self, town):
+        for name in ("ana", "bob"):
+            page = nodes(signed_in(town[name]))
+            for node in page:
+                mine = Reaction.objects.filter(
+                    post_id=int(from_base64(node["id"])[1]), user=town[name]
+                ).first()
+                assert node["viewerReaction"] == (mine.kind if mine else None)
+            assert any(node["viewerReaction"] for node in page)
+
+    def test_hidden_results_stay_hidden_in_a_page(self, town):
+        page = nodes(signed_in(town["ana"]))
+        polls = {node["body"]: node["poll"] for node in page if node["poll"]}
+        shown = polls["Message 5"]["options"]
+        hidden = polls["Message 4"]["options"]
+        assert [option["voteCount"] for option in shown] == [0, 1, 0]
+        assert [option["voteCount"] for option in hidden] == [None, None, None]
+
+    def test_arguments_by_literal_variable_alias_and_skip(self, town):
+        page = nodes(signed_in(town["ana"]), count=2)
+        for node in page:
+            assert len(node["last"]) == min(1, node["commentCount"] and 1)
+            assert "skipped" not in node
+        three = [len(node["three"]) for node in page]
+        top_level = [
+            Post.objects.get(pk=int(post.pk)).comments.filter(parent=None).count()
+            for post in town["posts"]
+        ]
+        assert sorted(three) == sorted(min(2, n) for n in top_level)
+
+
+class TestQueries:
+    def test_a_top_level_page_goes_through_no_loader(self, town, monkeypatch):
+        """Every batched field of the page answers from its batch: no loader
+        runs (each would cost a thread hop and a task per row)."""
+        loaded = []
+        original = BatchLoader._load
+
+        async def spy(self, keys):
+            loaded.append((self.fetch.__name__, len(keys)))
+            return await original(self, keys)
+
+        monkeypatch.setattr(BatchLoader, "_load", spy)
+        assert nodes(signed_in(town["ana"]))
+        assert loaded == []
+        signed_in(town["ana"]).data(ONE, {"id": gid(town["posts"][5]), "count": 3})
+        assert ("_comment_counts_by_post", 1) in loaded  # one by one: loaders
+
+    def test_a_page_costs_the_same_queries_whatever_its_size(self, town):
+        client = signed_in(town["ana"])
+        counts = []
+        for first in (2, 4, 6):
+            query = PAGE.replace("first: 50", f"first: {first}")
+            with CaptureQueriesContext(connection) as queries:
+                client.data(query, {"count": 3})
+            counts.append(len(queries))
+        assert counts[0] == counts[1] == counts[2]
+
+    def test_a_list_inside_a_list_answers_through_the_loaders(self, town):
+        """groups { posts } resolves one connection per group: those pages are
+        left to the loaders (batching across groups), with the same answers."""
+        client = signed_in(town["ana"])
+        query = """
+        query { groups(first: 10) { edges { node { posts(first: 5) { edges {
+          node { id commentCount reactions { kind count } viewerReaction } } } } } } }
+        """
+        nested = [
+            edge["node"]
+            for group in client.data(query)["groups"]["edges"]
+            for edge in group["node"]["posts"]["edges"]
+        ]
+        assert len(nested) == 4
+        single = """query One($id: ID!) { node(id: $id) { ... on Post {
+          id commentCount reactions { kind count } viewerReaction } } }"""
+        assert nested == [
+            client.data(single, {"id": node["id"]})["node"] for node in nested
+        ]
+
+
+class TestRun:
+    """The rules underneath, without GraphQL."""
+
+    def test_in_a_list_follows_the_path(self):
+        class Path:
+            def __init__(self, prev, key):
+                self.prev, self.key = prev, key
+
+        feed = Path(None, "feed")
+        assert not batches.in_a_list(feed)
+        assert not batches.in_a_list(Path(Path(None, "group"), "posts"))
+        assert batches.in_a_list(Path(Path(Path(None, "groups"), 3), "posts"))
+
+    def test_rows_of_another_model_or_unselected_fields_fetch_nothing(self, town):
+        from graphql_schema.context import Context
+
+        post = Post.objects.filter(group=None).first()
+        context = Context(request=None, viewer=town["ana"])
+        with CaptureQueriesContext(connection) as queries:
+            batches.run([post], [], context)
+            batches.run([town["ana"]], [], context)
+        assert len(queries) == 0
+        assert BATCHED not in post.__dict__
+
+    def test_the_poll_is_checked_at_each_read(self, town):
+        """A batched poll keeps its rule: results hidden until it closes."""
+        poll = Poll.objects.get(hide_results_until_closed=True)
+        poll.closed_at = timezone.now()
+        poll.save()
+        page = nodes(signed_in(town["ana"]))
+        polls = {node["body"]: node["poll"] for node in page if node["poll"]}
+        counts = [option["voteCount"] for option in polls["Message 4"]["options"]]
+        assert counts == [0, 1, 0]
+        assert gid(poll) == polls["Message 4"]["id"]
