@@ -3,31 +3,94 @@
 A list field resolved through a dataloader costs, for each row, a coroutine, a
 future and a task, and each loader a thread hop of its own. For a page that is
 read once per operation (a connection that is not inside a list), its
-`Connection` instead runs, in one thread hop right after the page's query, the
-same fetches (`BatchLoader.values`, the very functions the loaders call) for
-the fields the client selected on its nodes, and recursively on what they
-return (a post's poll, the poll's options). The values are attached to the rows
-of this operation (`loaders.BATCHED`), and the fields read them with
-`BatchLoader.get`, synchronously; a row that was not batched (a mutation's
-payload, a node, a list inside a list) goes through the loader as before. Same
-queries, same SQL count, far less per-field work (docs/PERFORMANCE.md).
+`Connection` instead runs, in the thread hop that reads the page, the same
+fetches (`BatchLoader.values`, the very functions the loaders call) for the
+fields the client selected on its nodes, and recursively on what they return (a
+post's poll, the poll's options). The values are attached to the rows of this
+operation (`BATCHED`), and the fields read them with `BatchLoader.get`,
+synchronously; a row that was not batched (a mutation's payload, a node, a list
+inside a list) goes through the loader as before. Same queries, same SQL count,
+far less per-field work (docs/PERFORMANCE.md, "Page batches").
 
 The fields that can be batched are declared by the types modules with
-`batched(Model, graphqlName=PageBatch(...))`.
+`batched(Model, graphqlName=PageBatch(...))`. A declared key function must give
+the key its field's resolver asks `BatchLoader.get` for: if the two differ, the
+answer stays right (the field falls back to its loader) but the batch is lost.
 """
 
+import inspect
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import Model
+from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
-
-from graphql_schema.posts.loaders import BATCHED, BatchLoader
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
+
+_log = logging.getLogger(__name__)
+
+# On a row of a page: its batched values, by (loader, key); see BatchLoader.get.
+BATCHED = "_parvis_batched"
+_MISSING = object()
+
+
+class BatchLoader(DataLoader):
+    """A loader whose values are `fetch(keys)[key]`, or `default()` if absent.
+
+    `values(keys)` is the same fetch run synchronously: a page batch calls it
+    with the page, in the thread that reads the page, and `get` then answers
+    from what it attached to the rows.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[list[Any]], dict[Hashable, Any]],
+        default: Callable[[], Any],
+    ) -> None:
+        self.fetch = fetch
+        self.default = default
+        super().__init__(load_fn=self._load, cache=False)
+
+    def values(self, keys: list[Any]) -> list[Any]:
+        found = self.fetch(keys)
+        return [found[key] if key in found else self.default() for key in keys]
+
+    async def _load(self, keys: list[Any]) -> list[Any]:
+        return await sync_to_async(self.values)(keys)
+
+    def get(self, row: Any, key: Hashable) -> Any:
+        """The value of `key`: the one batched with `row`'s page if there is one
+        (no await, no thread hop), otherwise the awaitable of `load(key)`."""
+        batched = row.__dict__.get(BATCHED)
+        if batched is not None:
+            found = batched.get((self, key), _MISSING)
+            if found is not _MISSING:
+                return found
+        return self._later(key)
+
+    async def _later(self, key: Hashable) -> Any:
+        # Loaded when graphql-core runs it, as an async resolver's load would
+        # be. A coroutine, not load()'s future, which graphql-core would iterate
+        # for a list field.
+        return await self.load(key)
+
+
+def then(result: Any, function: Callable[[Any], Any]) -> Any:
+    """`function(result)`, awaiting `result` first if it is awaitable: for the
+    fields that read `BatchLoader.get` and shape its value."""
+    if inspect.isawaitable(result):
+
+        async def later() -> Any:
+            return function(await result)
+
+        return later()
+    return function(result)
 
 
 @dataclass(frozen=True)
@@ -121,38 +184,50 @@ def _run_model(
     selections: list[Any],
     context: "Context",
 ) -> None:
-    wanted: dict[tuple[BatchLoader, Hashable], list[Any]] = {}
-    fields: list[tuple[SelectedField, PageBatch, BatchLoader]] = []
+    # Each (field, key) once, however many aliases and fragments select it,
+    # with the selections below its occurrences merged.
+    plans: dict[tuple[PageBatch, BatchLoader], dict[Hashable, list[Any]]] = {}
+    below: dict[tuple[PageBatch, BatchLoader], list[Any]] = defaultdict(list)
     for field in _fields(selections):
         batch = declared.get(field.name)
         if batch is None:
             continue
         loader = batch.loader(context)
-        fields.append((field, batch, loader))
+        plan = plans.setdefault((batch, loader), {})
+        below[batch, loader].extend(field.selections)
         for row in rows:
             key = batch.key(row, field.arguments)
             if key is not None:
-                wanted.setdefault((loader, key), []).append(row)
-    keys_by_loader: dict[BatchLoader, list[Hashable]] = defaultdict(list)
-    for loader, key in wanted:
-        keys_by_loader[loader].append(key)
+                keyed = plan.setdefault(key, [])
+                if not any(row is seen for seen in keyed):
+                    keyed.append(row)
+    keys_by_loader: dict[BatchLoader, dict[Hashable, None]] = defaultdict(dict)
+    for (_, loader), plan in plans.items():
+        keys_by_loader[loader].update(dict.fromkeys(plan))
     values: dict[tuple[BatchLoader, Hashable], Any] = {}
     for loader, keys in keys_by_loader.items():
-        values.update(
-            zip(((loader, key) for key in keys), loader.values(keys), strict=True)
-        )
-    for field, batch, loader in fields:
-        nested: list[Any] = []
-        for row in rows:
-            key = batch.key(row, field.arguments)
-            if key is None:
+        try:
+            found = loader.values(list(keys))
+        except Exception:
+            # Its fields go to the loader, which fails for each field alone, as
+            # without a batch: one error does not take the whole page down.
+            _log.debug("page batch of %s failed", loader.fetch, exc_info=True)
+            continue
+        values.update(zip(((loader, key) for key in keys), found, strict=True))
+    for (batch, loader), plan in plans.items():
+        rows_below: dict[int, Model] = {}
+        for key, keyed in plan.items():
+            if (loader, key) not in values:
                 continue
-            value = values[loader, key]
-            if batch.attach is not None:
-                value = batch.attach(row, value)
-            row.__dict__.setdefault(BATCHED, {})[loader, key] = value
-            if field.selections:
-                nested.extend(value if isinstance(value, list) else [value])
-        rows_below = [value for value in nested if isinstance(value, Model)]
-        if rows_below:
-            run(rows_below, field.selections, context)
+            for row in keyed:
+                value = values[loader, key]
+                if batch.attach is not None:
+                    value = batch.attach(row, value)
+                value = row.__dict__.setdefault(BATCHED, {}).setdefault(
+                    (loader, key), value
+                )
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, Model):
+                        rows_below[id(item)] = item
+        if rows_below and below[batch, loader]:
+            run(list(rows_below.values()), below[batch, loader], context)

@@ -10,10 +10,9 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from strawberry import relay
 
-from graphql_schema.batches import PageBatch, batched, on_the_loop
+from graphql_schema.batches import PageBatch, batched, on_the_loop, then
 from graphql_schema.context import Info
 from graphql_schema.polls.loaders import poll_loaders
-from graphql_schema.posts.loaders import then
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access

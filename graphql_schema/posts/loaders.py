@@ -5,16 +5,14 @@ query, whatever the page size. They do not cache (`cache=False`): a socket keeps
 its context for hours, and a mutation must read what it just wrote.
 """
 
-import inspect
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import sync_to_async
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
-from strawberry.dataloader import DataLoader
 
+from graphql_schema.batches import BatchLoader
 from social import access
 from social.models import Comment, Membership, Post, Reaction, User
 
@@ -26,69 +24,11 @@ if TYPE_CHECKING:
 AUTHOR_VISIBLE = "author_visible_to_viewer"
 
 
-class BatchLoader(DataLoader):
-    """A loader whose values are `fetch(keys)[key]`, or `default()` if absent.
-
-    `values(keys)` is the same fetch run synchronously: a page batch
-    (graphql_schema.batches) calls it with the page, in the thread that reads the
-    page, and `get` then answers from what it attached to the rows.
-    """
-
-    def __init__(
-        self,
-        fetch: Callable[[list[Any]], dict[Hashable, Any]],
-        default: Callable[[], Any],
-    ) -> None:
-        self.fetch = fetch
-        self.default = default
-        super().__init__(load_fn=self._load, cache=False)
-
-    def values(self, keys: list[Any]) -> list[Any]:
-        found = self.fetch(keys)
-        return [found[key] if key in found else self.default() for key in keys]
-
-    async def _load(self, keys: list[Any]) -> list[Any]:
-        return await sync_to_async(self.values)(keys)
-
-    def get(self, row: Any, key: Hashable) -> Any:
-        """The value of `key`: the one batched with `row`'s page if there is one
-        (no await, no thread hop), otherwise the awaitable of `load(key)`."""
-        batched = row.__dict__.get(BATCHED)
-        if batched is not None:
-            found = batched.get((self, key), _MISSING)
-            if found is not _MISSING:
-                return found
-        return _awaited(self.load(key))  # asked for now: batched with the others
-
-
-async def _awaited(future: Any) -> Any:
-    # A coroutine, not load()'s future: graphql-core would iterate a future
-    # returned for a list field.
-    return await future
-
-
-# On a row of a page: its batched values, by (loader, key); see BatchLoader.get.
-BATCHED = "_parvis_batched"
-_MISSING = object()
-
-
 def _loader(
     fetch: Callable[[list[Any]], dict[Hashable, Any]],
     default: Callable[[], Any] = lambda: None,
 ) -> BatchLoader:
     return BatchLoader(fetch, default)
-
-
-def then(result: Any, function: Callable[[Any], Any]) -> Any:
-    """`function(result)`, awaiting `result` first if it is awaitable: for the
-    fields that read `BatchLoader.get` and shape its value."""
-    if inspect.isawaitable(result):
-
-        async def later() -> Any:
-            return function(await result)
-
-        return later()
-    return function(result)
 
 
 def _counts_by(rows: Iterable[dict], key: str) -> dict[int, int]:

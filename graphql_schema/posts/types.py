@@ -10,12 +10,12 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
-from graphql_schema.batches import PageBatch, batched, on_the_loop
+from graphql_schema.batches import PageBatch, batched, on_the_loop, then
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
-from graphql_schema.posts.loaders import AUTHOR_VISIBLE, then
+from graphql_schema.posts.loaders import AUTHOR_VISIBLE
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
 from social import access
@@ -316,7 +316,9 @@ def _pk(row: PostModel | CommentModel, arguments: dict) -> int:
 
 def _latest_key(post: PostModel, arguments: dict) -> tuple[int, int] | None:
     # A literal comes as its text (strawberry.types.nodes), a variable as its value.
-    count = arguments.get("count", LATEST_COMMENTS_DEFAULT)
+    count = arguments.get("count")
+    if count is None:  # not given, or a variable left out: `Int! = 3`
+        count = LATEST_COMMENTS_DEFAULT
     if isinstance(count, str) and count.isdigit():
         count = int(count)
     if not isinstance(count, int) or not 0 < count <= LATEST_COMMENTS_MAX:

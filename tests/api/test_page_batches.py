@@ -6,9 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from strawberry.relay import from_base64
+from strawberry.types.nodes import SelectedField
 
 from graphql_schema import batches
-from graphql_schema.posts.loaders import BATCHED, BatchLoader
+from graphql_schema.batches import BatchLoader
+from graphql_schema.context import Context
 from social.models import (
     Poll,
     PollBallot,
@@ -121,12 +123,12 @@ class TestSameAnswers:
     def test_arguments_by_literal_variable_alias_and_skip(self, town):
         page = nodes(signed_in(town["ana"]), count=2)
         for node in page:
-            assert len(node["last"]) == min(1, node["commentCount"] and 1)
+            # a post with comments has a top-level one (replies need a parent)
+            assert len(node["last"]) == (1 if node["commentCount"] else 0)
             assert "skipped" not in node
         three = [len(node["three"]) for node in page]
         top_level = [
-            Post.objects.get(pk=int(post.pk)).comments.filter(parent=None).count()
-            for post in town["posts"]
+            post.comments.filter(parent=None).count() for post in town["posts"]
         ]
         assert sorted(three) == sorted(min(2, n) for n in top_level)
 
@@ -179,6 +181,112 @@ class TestQueries:
         ]
 
 
+REPEATED = {
+    "a fragment repeating a nested field": """
+        fragment F on Post { poll { options { id } } }
+        query { feed(first: 50) { edges { node {
+          id poll { options { voteCount } } ...F } } } }""",
+    "aliases of one nested field": """
+        query { feed(first: 50) { edges { node {
+          id a: poll { options { voteCount } } b: poll { options { id } } } } } }""",
+    "aliases with the same arguments": """
+        query { feed(first: 50) { edges { node { id
+          a: latestComments(count: 1) { replyCount }
+          b: latestComments(count: 1) { replyCount } } } } }""",
+    "aliases with other arguments": """
+        query { feed(first: 50) { edges { node { id
+          a: latestComments(count: 1) { replyCount }
+          b: latestComments(count: 2) { author { displayName } } } } } }""",
+    "a skipped fragment": """
+        fragment F on Post { poll { options { voteCount } } latestComments { id } }
+        query { feed(first: 50) { edges { node { id ...F @skip(if: true) } } } }""",
+    "a variable left out": """
+        query Page($c: Int) { feed(first: 50) { edges { node {
+          id latestComments(count: $c) { id } } } } }""",
+}
+
+
+def answer_and_count(client, query) -> tuple[dict, int]:
+    with CaptureQueriesContext(connection) as queries:
+        data = client.data(query)
+    return data, len(queries)
+
+
+class TestAgainstTheLoaders:
+    """Each query answered with page batches and through the loaders alone (as
+    inside a list): the same answer, and never more SQL with the batches."""
+
+    @pytest.mark.parametrize("shape", list(REPEATED))
+    def test_no_more_queries_than_the_loaders(self, town, monkeypatch, shape):
+        client = signed_in(town["ana"])
+        batched, batched_count = answer_and_count(client, REPEATED[shape])
+        monkeypatch.setattr(batches, "in_a_list", lambda path: True)
+        loaded, loaded_count = answer_and_count(client, REPEATED[shape])
+        assert batched == loaded
+        assert batched_count <= loaded_count, (batched_count, loaded_count)
+
+    def test_a_skipped_field_costs_nothing(self, town):
+        client = signed_in(town["ana"])
+        _, skipped = answer_and_count(client, REPEATED["a skipped fragment"])
+        _, bare = answer_and_count(
+            client, "query { feed(first: 50) { edges { node { id } } } }"
+        )
+        assert skipped == bare
+
+    def test_a_variable_left_out_is_batched_with_its_default(self, town, monkeypatch):
+        loaded = []
+        original = BatchLoader._load
+
+        async def spy(self, keys):
+            loaded.append(self.fetch.__name__)
+            return await original(self, keys)
+
+        monkeypatch.setattr(BatchLoader, "_load", spy)
+        page = signed_in(town["ana"]).data(REPEATED["a variable left out"])
+        assert max(len(e["node"]["latestComments"]) for e in page["feed"]["edges"]) == 3
+        assert loaded == []
+
+    def test_a_list_inside_a_list_runs_no_page_batch(self, town, monkeypatch):
+        """A connection under a list item resolves once per item: its rows are
+        left to the loaders, which batch across the items."""
+        ran = []
+        original = batches.run
+
+        def spy(rows, selections, context):
+            ran.extend(type(row).__name__ for row in rows)
+            return original(rows, selections, context)
+
+        monkeypatch.setattr(batches, "run", spy)
+        client = signed_in(town["ana"])
+        client.data(
+            "query { groups(first: 10) { edges { node { posts(first: 5) { edges {"
+            " node { id commentCount } } } } } } }"
+        )
+        assert "Post" not in ran  # the groups' page itself is batched
+        ran.clear()
+        client.data("query { feed(first: 50) { edges { node { id commentCount } } } }")
+        assert ran == ["Post"] * 6
+
+    def test_a_failing_fetch_fails_its_fields_alone(self, town, monkeypatch):
+        """A batch whose fetch raises leaves its field to the loader, which
+        fails that field only, as without a batch."""
+        from graphql_schema.posts.loaders import Loaders
+
+        def broken(self, keys):
+            raise RuntimeError("broken")
+
+        monkeypatch.setattr(Loaders, "_viewer_reactions_by_post", broken)
+        response = signed_in(town["ana"]).execute(
+            "query { feed(first: 50) { edges { node { id commentCount"
+            " viewerReaction } } } }"
+        )
+        edges = response["data"]["feed"]["edges"]
+        assert len(edges) == 6
+        assert all(edge["node"]["commentCount"] is not None for edge in edges)
+        assert all(edge["node"]["viewerReaction"] is None for edge in edges)
+        assert len(response["errors"]) == 6
+
+
 class TestRun:
     """The rules underneath, without GraphQL."""
 
@@ -192,19 +300,45 @@ class TestRun:
         assert not batches.in_a_list(Path(Path(None, "group"), "posts"))
         assert batches.in_a_list(Path(Path(Path(None, "groups"), 3), "posts"))
 
-    def test_rows_of_another_model_or_unselected_fields_fetch_nothing(self, town):
-        from graphql_schema.context import Context
-
+    def test_run_attaches_what_is_selected_for_rows_of_its_models(self, town):
         post = Post.objects.filter(group=None).first()
         context = Context(request=None, viewer=town["ana"])
+        count = SelectedField("commentCount", {}, {}, [])
         with CaptureQueriesContext(connection) as queries:
-            batches.run([post], [], context)
-            batches.run([town["ana"]], [], context)
+            batches.run([post], [count], context)
+        assert len(queries) == 1
+        loader = context.loaders.comment_counts_by_post
+        assert loader.get(post, post.pk) == post.comments.count()
+        with CaptureQueriesContext(connection) as queries:
+            batches.run([town["ana"]], [count], context)  # not a batched model
+            batches.run([post], [SelectedField("body", {}, {}, [])], context)
         assert len(queries) == 0
-        assert BATCHED not in post.__dict__
 
-    def test_the_poll_is_checked_at_each_read(self, town):
-        """A batched poll keeps its rule: results hidden until it closes."""
+    def test_run_fetches_a_repeated_nested_field_once(self, town):
+        """poll { options { voteCount } } and poll { options { id } } on the
+        same rows: polls, options and vote counts, one query each."""
+        posts = list(Post.objects.filter(poll__isnull=False))
+        context = Context(request=None, viewer=town["ana"])
+
+        def poll(*below):
+            return SelectedField(
+                "poll", {}, {}, [SelectedField("options", {}, {}, list(below))]
+            )
+
+        with CaptureQueriesContext(connection) as queries:
+            batches.run(
+                posts,
+                [
+                    poll(SelectedField("voteCount", {}, {}, [])),
+                    poll(SelectedField("id", {}, {}, [])),
+                ],
+                context,
+            )
+        assert len(queries) == 3, [query["sql"] for query in queries]
+
+    def test_a_closed_poll_shows_its_results_in_a_page(self, town):
+        """A batched poll keeps its rule: results hidden until it closes, and
+        shown once it has (the page reads the poll as it is now)."""
         poll = Poll.objects.get(hide_results_until_closed=True)
         poll.closed_at = timezone.now()
         poll.save()
