@@ -1,17 +1,16 @@
 """Relay connections: the one way lists are paged."""
 
-import inspect
 from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from strawberry import relay
+from strawberry.utils.inspect import in_async_context
 from strawberry_django.optimizer import is_optimized_by_prefetching
 from strawberry_django.relay import DjangoCursorConnection
 
 from graphql_schema import batches
-from graphql_schema.batches import in_a_list
 from graphql_schema.errors import BadUserInput
 
 # Every Node's `id` is its model's primary key. Said on each type (`_id_attr`),
@@ -43,8 +42,36 @@ class Connection(DjangoCursorConnection[relay.NodeType]):
     ) -> Any:
         if first is None and last is None:
             first = settings.GRAPHQL_PAGE_SIZE_DEFAULT
+        selections = (
+            []  # its rows batch across the list, by the loaders
+            if batches.in_a_list(info.path) or is_optimized_by_prefetching(nodes)
+            else batches.node_selections(info.selected_fields)
+        )
+        if not selections:
+            return cls._page(nodes, info, first, last, kwargs)
+
+        def page_and_batch() -> "Connection":
+            # Out of the event loop, the page is read at once (no hop of its
+            # own), then its rows' batches in the same thread.
+            page = cls._page(nodes, info, first, last, kwargs)
+            batches.run([edge.node for edge in page.edges], selections, info.context)
+            return page
+
+        if in_async_context():
+            return sync_to_async(page_and_batch)()
+        return page_and_batch()
+
+    @classmethod
+    def _page(
+        cls,
+        nodes: Any,
+        info: strawberry.Info,
+        first: int | None,
+        last: int | None,
+        kwargs: dict[str, Any],
+    ) -> Any:
         try:
-            connection = super().resolve_connection(
+            return super().resolve_connection(
                 nodes, info=info, first=first, last=last, **kwargs
             )
         except ValueError as error:
@@ -54,21 +81,3 @@ class Connection(DjangoCursorConnection[relay.NodeType]):
             raise BadUserInput(
                 "'after'/'before' is not a cursor of this list."
             ) from error
-        if in_a_list(info.path) or is_optimized_by_prefetching(nodes):
-            return connection  # its rows batch across the list, by the loaders
-        selections = batches.node_selections(info.selected_fields)
-        if not selections:
-            return connection
-
-        def batch(page: "Connection") -> "Connection":
-            rows = [edge.node for edge in page.edges]
-            batches.run(rows, selections, info.context)
-            return page
-
-        if inspect.isawaitable(connection):
-
-            async def batched() -> "Connection":
-                return await sync_to_async(batch)(await connection)
-
-            return batched()
-        return batch(connection)

@@ -6,6 +6,7 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 
+from graphql_schema.batches import on_the_loop
 from graphql_schema.context import Info
 from graphql_schema.ids import argument_pk
 from graphql_schema.posts.types import Post
@@ -27,6 +28,7 @@ class PostQueries:
             "stay valid while new posts arrive."
         ),
     )
+    @on_the_loop  # builds the queryset, runs no query
     def feed(
         self, info: Info, group_id: relay.GlobalID | None = None
     ) -> Iterable[PostModel]:
@@ -34,7 +36,6 @@ class PostQueries:
         if group_id is None:
             return feed_for(viewer)
         group_pk = argument_pk(group_id, "Group", "groupId")
-        group = access.group_content_visible_to(viewer).filter(pk=group_pk).first()
-        if group is None:
-            return PostModel.objects.none()
-        return group_posts(viewer, group)
+        # A group the viewer may not read gives no post, as a missing one.
+        readable = access.group_content_visible_to(viewer).filter(pk=group_pk)
+        return group_posts(viewer, readable)

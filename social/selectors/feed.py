@@ -27,8 +27,15 @@ def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
     return _pinned_first(posts, Q(group__isnull=True, is_pinned=True))
 
 
-def group_posts(viewer: access.Viewer | None, group: Group) -> QuerySet[Post]:
+def group_posts(
+    viewer: access.Viewer | None, group: Group | QuerySet[Group]
+) -> QuerySet[Post]:
     """The posts of one group the viewer may read (none otherwise); the group's
-    pinned posts first, then newest first."""
-    posts = access.post_visible_to(viewer).filter(group=group)
+    pinned posts first, then newest first. `group` may be a queryset of (at
+    most) that group, read as a subquery of the same query."""
+    posts = access.post_visible_to(viewer)
+    if isinstance(group, QuerySet):
+        posts = posts.filter(group__in=group.values("pk"))
+    else:
+        posts = posts.filter(group=group)
     return _pinned_first(posts, Q(is_pinned=True))

@@ -398,6 +398,11 @@ class TestSqlQueryCount:
             assert len(page["feed"]["edges"]) == min(size, 31)
             counts.append(len(queries))
         assert counts[0] == counts[1] == counts[2], counts
+        # The group is read in the page's own query (a subquery), not before
+        # it: the group's page costs what the whole feed's page costs.
+        with CaptureQueriesContext(connection) as queries:
+            client.data(FEED_PAGE, {"first": 20})
+        assert counts[0] == len(queries), (counts, len(queries))
 
     def test_the_latest_comments_are_the_three_newest_oldest_first(self, busy):
         """latestComments(count: 3): the three newest top-level comments, in
