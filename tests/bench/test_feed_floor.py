@@ -6,7 +6,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
 
-from bench.feed import floor_feed_page, graphql_feed_page, seed_feed
+from bench.feed import (
+    floor_feed_page,
+    graphql_core_ms,
+    graphql_feed_page,
+    loop_cpu_ms,
+    seed_feed,
+)
 from social.models import Role
 
 
@@ -39,6 +45,14 @@ def test_the_floor_gives_the_graphql_data_with_as_many_queries(viewer, role, fir
     assert any(edge["node"]["poll"] for edge in data["feed"]["edges"]) or first == 1
     assert data == floor
     assert graphql_count == floor_count, (graphql_count, floor_count)
+
+
+def test_the_breakdown_times_the_same_page(viewer):
+    """The feed scenario's breakdown: graphql-core alone, over the floor's JSON
+    and the schema's SDL, gives back that very JSON (graphql_core_ms asserts it
+    on every call), and the event loop's CPU is measured on the real page."""
+    assert graphql_core_ms(viewer, 2) > 0
+    assert loop_cpu_ms(viewer, 2) > 0
 
 
 def test_the_bench_views_do_not_exist_in_a_normal_run(client, settings):
