@@ -51,7 +51,7 @@ class BatchLoader(DataLoader):
     def __init__(
         self,
         fetch: Callable[[list[Any]], dict[Hashable, Any]],
-        default: Callable[[], Any],
+        default: Callable[[], Any] = lambda: None,
     ) -> None:
         self.fetch = fetch
         self.default = default

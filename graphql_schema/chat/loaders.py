@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F
 
-from graphql_schema.posts.loaders import _counts_by, _loader
+from graphql_schema.batches import BatchLoader
+from graphql_schema.posts.loaders import _counts_by
 from social import access
 from social.models import Conversation, Message, Participant
 
@@ -20,17 +21,17 @@ class ChatLoaders:
 
     def __init__(self, context: "Context") -> None:
         self.context = context
-        self.conversations_by_id = _loader(self._conversations_by_id)
-        self.participants_by_conversation = _loader(
+        self.conversations_by_id = BatchLoader(self._conversations_by_id)
+        self.participants_by_conversation = BatchLoader(
             self._participants_by_conversation, list
         )
-        self.last_messages_by_conversation = _loader(
+        self.last_messages_by_conversation = BatchLoader(
             self._last_messages_by_conversation
         )
-        self.unread_counts_by_conversation = _loader(
+        self.unread_counts_by_conversation = BatchLoader(
             self._unread_counts_by_conversation, int
         )
-        self.messages_by_sequence = _loader(self._messages_by_sequence)
+        self.messages_by_sequence = BatchLoader(self._messages_by_sequence)
 
     @property
     def viewer(self) -> access.Viewer:

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
-from graphql_schema.posts.loaders import _counts_by, _loader
+from graphql_schema.batches import BatchLoader
+from graphql_schema.posts.loaders import _counts_by
 from social import access
 from social.actions.polls import voter_keys
 from social.models import Poll, PollBallot, PollOption, PollParticipation
@@ -20,12 +21,12 @@ class PollLoaders:
 
     def __init__(self, context: "Context") -> None:
         self.context = context
-        self.polls_by_post = _loader(self._polls_by_post)
-        self.polls_by_id = _loader(self._polls_by_id)
-        self.options_by_poll = _loader(self._options_by_poll, list)
-        self.vote_counts_by_option = _loader(self._vote_counts_by_option, int)
-        self.voter_counts_by_poll = _loader(self._voter_counts_by_poll, int)
-        self.viewer_choices_by_poll = _loader(self._viewer_choices_by_poll, set)
+        self.polls_by_post = BatchLoader(self._polls_by_post)
+        self.polls_by_id = BatchLoader(self._polls_by_id)
+        self.options_by_poll = BatchLoader(self._options_by_poll, list)
+        self.vote_counts_by_option = BatchLoader(self._vote_counts_by_option, int)
+        self.voter_counts_by_poll = BatchLoader(self._voter_counts_by_poll, int)
+        self.viewer_choices_by_poll = BatchLoader(self._viewer_choices_by_poll, set)
 
     @property
     def viewer(self) -> access.Viewer:

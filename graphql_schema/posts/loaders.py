@@ -6,8 +6,8 @@ its context for hours, and a mutation must read what it just wrote.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Window
 from django.db.models.functions import RowNumber
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
 # On comments loaded with their authors joined: whether the viewer may see the
 # author (access.user_visible_to), read by Comment.author.
 AUTHOR_VISIBLE = "author_visible_to_viewer"
-
-
-def _loader(
-    fetch: Callable[[list[Any]], dict[Hashable, Any]],
-    default: Callable[[], Any] = lambda: None,
-) -> BatchLoader:
-    return BatchLoader(fetch, default)
 
 
 def _counts_by(rows: Iterable[dict], key: str) -> dict[int, int]:
@@ -47,19 +40,23 @@ class Loaders:
 
     def __init__(self, context: "Context") -> None:
         self.context = context
-        self.users_by_id = _loader(self._users_by_id)
-        self.posts_by_id = _loader(self._posts_by_id)
-        self.comments_by_id = _loader(self._comments_by_id)
-        self.comment_counts_by_post = _loader(self._comment_counts_by_post, int)
-        self.reply_counts_by_comment = _loader(self._reply_counts_by_comment, int)
-        self.reaction_counts_by_post = _loader(self._reaction_counts_by_post, dict)
-        self.reaction_counts_by_comment = _loader(
+        self.users_by_id = BatchLoader(self._users_by_id)
+        self.posts_by_id = BatchLoader(self._posts_by_id)
+        self.comments_by_id = BatchLoader(self._comments_by_id)
+        self.comment_counts_by_post = BatchLoader(self._comment_counts_by_post, int)
+        self.reply_counts_by_comment = BatchLoader(self._reply_counts_by_comment, int)
+        self.reaction_counts_by_post = BatchLoader(self._reaction_counts_by_post, dict)
+        self.reaction_counts_by_comment = BatchLoader(
             self._reaction_counts_by_comment, dict
         )
-        self.viewer_reactions_by_post = _loader(self._viewer_reactions_by_post)
-        self.viewer_reactions_by_comment = _loader(self._viewer_reactions_by_comment)
-        self.viewer_memberships_by_group = _loader(self._viewer_memberships_by_group)
-        self.latest_comments_by_post = _loader(self._latest_comments_by_post, list)
+        self.viewer_reactions_by_post = BatchLoader(self._viewer_reactions_by_post)
+        self.viewer_reactions_by_comment = BatchLoader(
+            self._viewer_reactions_by_comment
+        )
+        self.viewer_memberships_by_group = BatchLoader(
+            self._viewer_memberships_by_group
+        )
+        self.latest_comments_by_post = BatchLoader(self._latest_comments_by_post, list)
 
     @property
     def viewer(self) -> access.Viewer:
