@@ -307,6 +307,9 @@ LIVE_MAX_SUBSCRIPTIONS_PER_CONNECTION = env_int(
 )
 LIVE_MAX_CONNECTIONS_PER_USER = env_int("LIVE_MAX_CONNECTIONS_PER_USER", 10)
 LIVE_LAYER_CHECK_SECONDS = env_int("LIVE_LAYER_CHECK_SECONDS", 2)
+# How long a socket waits for the channel layer to join or leave an audience
+# before it is closed (4503).
+LIVE_LAYER_TIMEOUT_SECONDS = env_int("LIVE_LAYER_TIMEOUT_SECONDS", 5)
 LIVE_QUEUE_MAX = env_int("LIVE_QUEUE_MAX", 1000)
 
 LOGGING = {

@@ -105,18 +105,26 @@ class LiveConnection:
             wanted |= listener.audiences(self.rights)
         return wanted
 
+    async def _layer_call(self, method, audience: str) -> None:
+        """`group_add` or `group_discard` of this socket's channel, within
+        LIVE_LAYER_TIMEOUT_SECONDS: a call the layer never answers (a Redis
+        connection gone stale) fails instead of holding the socket's audiences,
+        and its subscription, silently."""
+        async with asyncio.timeout(settings.LIVE_LAYER_TIMEOUT_SECONDS):
+            await method(audience, self.consumer.channel_name)
+
     async def sync_audiences(self) -> None:
         """Join the audiences now needed and leave the others."""
         layer = self.consumer.channel_layer
         async with self._lock:
             wanted = set() if self.closed else self.wanted_audiences()
             for audience in sorted(wanted - self._joined):
-                await layer.group_add(audience, self.consumer.channel_name)
+                await self._layer_call(layer.group_add, audience)
                 self._joined.add(audience)
             for audience in sorted(self._joined - wanted):
                 self._joined.discard(audience)
                 try:
-                    await layer.group_discard(audience, self.consumer.channel_name)
+                    await self._layer_call(layer.group_discard, audience)
                 except Exception:  # the layer is down: the group expires
                     logger.info("could not leave %s", audience, exc_info=True)
 
@@ -126,7 +134,7 @@ class LiveConnection:
         layer = self.consumer.channel_layer
         async with self._lock:
             for audience in sorted(self._joined):
-                await layer.group_add(audience, self.consumer.channel_name)
+                await self._layer_call(layer.group_add, audience)
 
     @asynccontextmanager
     async def listen(self, audiences: Audiences) -> AsyncIterator[asyncio.Queue]:
@@ -135,7 +143,14 @@ class LiveConnection:
         self.listeners.add(listener)
         listening = False
         try:
-            await self.sync_audiences()
+            try:
+                await self.sync_audiences()
+            except Exception:
+                # Not listening, the subscription would stay open and silent:
+                # close the socket instead, so that the client resyncs.
+                logger.warning("could not join a subscription's audiences: closing")
+                await self.give_up()
+                raise
             connections.subscriptions += 1
             listening = True
             yield listener.queue
@@ -156,6 +171,18 @@ class LiveConnection:
                 await self.consumer.close(code=CLOSE_TRY_AGAIN, reason="Too far behind")
                 return
             listener.queue.put_nowait(message)
+
+    async def give_up(self) -> None:
+        """Close the socket (4503) at once, before leaving its audiences: the
+        channel layer failed it, and leaving may fail the same way."""
+        if self.closed:
+            return
+        self.closed = True
+        connections.discard(self)
+        self.listeners.clear()
+        await self.consumer.close(
+            code=CLOSE_TRY_AGAIN, reason="Live updates unavailable"
+        )
 
     async def stop(self) -> None:
         self.closed = True

@@ -100,24 +100,28 @@ async def until_health(base_url: str, status: int) -> dict:
 
 async def until_subscribed(base_url: str, token: str, stack, seconds: float):
     """Open a socket and subscribe to the feed as soon as the server lets one
-    in and listens for it again; return the socket and the operation."""
+    in and listens for it again; return the socket and the operation. A socket
+    the server closes meanwhile (4503) is opened again, as clients do."""
     deadline = time.monotonic() + seconds
+    attempts = []
     while True:
         try:
             ws = await stack.enter_async_context(connect(f"{base_url}/graphql/"))
             await signed_in(ws, token)
             operation = await ws.subscribe(FEED_EVENTS)
-            while time.monotonic() < deadline:
+            while ws.socket.close_code is None:
                 _, body = await asyncio.to_thread(health, base_url)
                 if body["live"]["subscriptions"] >= 1:
                     return ws, operation
+                assert time.monotonic() < deadline, (
+                    f"the subscription never listened; before: {attempts}"
+                )
                 await asyncio.sleep(0.1)
-            raise AssertionError("the subscription never listened")
+            attempts.append(f"closed {ws.socket.close_code}")
         except (ConnectionClosed, InvalidStatus, TimeoutError) as error:
             # not back yet: the watch turns sockets away until it sees Redis
-            refused = error
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still refused: {refused!r}")
+            attempts.append(repr(error))
+        assert time.monotonic() < deadline, f"still refused: {attempts}"
         await asyncio.sleep(0.2)
 
 
@@ -216,6 +220,57 @@ async def test_a_redis_outage_closes_sockets_keeps_http_and_push_resumes_after(
             ids = [edge["node"]["id"] for edge in feed["data"]["feed"]["edges"]]
             assert ids[:3] == [after, during, before]
     finally:
+        redis.close()
+
+
+async def test_a_channel_layer_that_stops_answering_closes_the_socket_it_fails(
+    request, tokens
+):
+    """Redis stops answering (CLIENT PAUSE) while the watch is between two
+    checks: a subscription that cannot join its audiences closes its socket
+    with 4503 within LIVE_LAYER_TIMEOUT_SECONDS, instead of staying open and
+    silent until Redis answers again; then a new socket listens.
+
+    The core layer only: it waits for Redis to add the socket to a group. The
+    pubsub layer sends its SUBSCRIBE without waiting for the answer; Redis
+    handles it, and the events, once it answers again."""
+    layer = "core"
+    import redis as redis_client
+
+    require(shutil.which("redis-server") is not None, "redis-server is not installed")
+    redis = PrivateRedis().start()
+    env = {
+        "REDIS_URL": redis.url,
+        "REDIS_CHANNEL_LAYER": layer,
+        "CHANNEL_LAYER_PREFIX": f"faults-{uuid.uuid4().hex[:12]}",
+        # the watch checks once, when the first socket comes, then sleeps
+        "LIVE_LAYER_CHECK_SECONDS": "120",
+        "LIVE_LAYER_TIMEOUT_SECONDS": "1",
+    }
+    pause_seconds = 8
+    admin = redis_client.Redis.from_url(redis.url)
+    try:
+        with running_server(request, env) as url:
+            async with connect(f"{url}/graphql/") as ws:
+                await signed_in(ws, tokens["bruno"])
+                # when Redis answers no one for a while
+                admin.execute_command("CLIENT", "PAUSE", pause_seconds * 1000, "ALL")
+                paused = time.monotonic()
+                await ws.subscribe(FEED_EVENTS)
+                # then the socket is closed for the client to retry, at once
+                closing = await closed(ws, seconds=pause_seconds - 1)
+            waited = time.monotonic() - paused
+            assert closing.rcvd is not None, "closed without a close frame"
+            assert closing.rcvd.code == 4503, closing
+            assert waited < pause_seconds - 1, waited
+            # and once Redis answers again, the server listens for a new socket
+            await asyncio.sleep(pause_seconds - waited)
+            async with AsyncExitStack() as stack:
+                ws, operation = await until_subscribed(url, tokens["bruno"], stack, 10)
+                after = await create_post(url, tokens["camille"], "Après la pause")
+                assert (await next_event(ws, operation))["postId"] == after
+    finally:
+        admin.close()
         redis.close()
 
 
