@@ -21,14 +21,23 @@ answer stays right (the field falls back to its loader) but the batch is lost.
 import inspect
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
-from django.db.models import Model
+from django.conf import settings
+from django.db.models import Model, QuerySet
+from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.dataloader import DataLoader
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+from strawberry.types.nodes import (
+    FragmentSpread,
+    InlineFragment,
+    SelectedField,
+    get_variable_values,
+)
+from strawberry_django.queryset import get_queryset_config
+from strawberry_django.relay.cursor_connection import apply_cursor_pagination
 
 if TYPE_CHECKING:
     from graphql_schema.context import Context
@@ -231,3 +240,121 @@ def _run_model(
                         rows_below[id(item)] = item
         if rows_below and below[batch, loader]:
             run(list(rows_below.values()), below[batch, loader], context)
+
+
+# --- A connection inside a list -----------------------------------------------------
+
+
+class _Pages(DataLoader):
+    """The pages of one connection field under a list (`groups { posts }`), one
+    per parent, read in one query: the parents' rows numbered by a window
+    function partitioned by `fk`, as strawberry-django's optimizer pages the
+    connections it prefetches. Each parent gets its rows as a queryset already
+    evaluated, which the connection pages without another query."""
+
+    def __init__(
+        self,
+        info: Any,
+        fk: str,
+        rows_of: Callable[[list], QuerySet],
+        first: int | None,
+        last: int | None,
+    ) -> None:
+        self.info, self.fk, self.rows_of = info, fk, rows_of
+        if first is None and last is None:
+            first = settings.GRAPHQL_PAGE_SIZE_DEFAULT
+        self.first, self.last = first, last
+        super().__init__(load_fn=self._load, cache=False)
+
+    async def _load(self, pks: list) -> list[QuerySet | None]:
+        _forget(self)
+        return await sync_to_async(self._fetch)(pks)
+
+    def _fetch(self, pks: list) -> list[QuerySet | None]:
+        info = self.info
+        try:
+            # The field's own queryset hook (the type's get_queryset, then the
+            # optimizer), over every parent at once.
+            rows = info._field.get_queryset(self.rows_of(pks), info)
+            rows, ordering = apply_cursor_pagination(
+                rows,
+                related_field_id=self.fk,
+                info=info,
+                first=self.first,
+                last=self.last,
+                after=None,
+                before=None,
+                max_results=None,
+            )
+            found = list(rows)
+        except Exception:
+            # A page too large, say: each parent reads its own page and fails
+            # with its own error, as without this batch.
+            _log.debug("pages of %s failed", info.path, exc_info=True)
+            return [None] * len(pks)
+        by_parent: dict[Any, list[Model]] = defaultdict(list)
+        for row in found:
+            by_parent[getattr(row, self.fk)].append(row)
+        pages = []
+        for pk in pks:
+            page = rows.filter(**{self.fk: pk})  # what its totalCount would count
+            page._result_cache = by_parent.get(pk, [])
+            page._prefetch_done = True
+            config = get_queryset_config(page)
+            config.optimized_by_prefetching = True
+            config.ordering_descriptors = ordering
+            pages.append(page)
+        return pages
+
+
+def _forget(pages: _Pages) -> None:
+    # Dispatched: the next load of that place makes a new loader (a socket's
+    # context lives as long as the socket).
+    registry = pages.info.context.pages
+    for place, loader in list(registry.items()):
+        if loader is pages:
+            del registry[place]
+
+
+def page_in_a_list(
+    info: Any,
+    parent: Model,
+    fk: str,
+    rows_of: Callable[[list], QuerySet],
+    alone: Callable[[], QuerySet],
+) -> QuerySet | Awaitable[QuerySet]:
+    """The nodes of a connection field resolved under a list (`fk`: the
+    column of its rows naming their parent; `rows_of(parent pks)`: the rows of
+    those parents the viewer may read, in the connection's order), read with
+    those of every parent that shares its place in the operation, in one
+    query. `alone()`, this parent's own, after a cursor or if that query
+    fails."""
+    raw = info._raw_info
+    variables = VariableValues(sources={}, coerced=get_variable_values(raw))
+    arguments = get_argument_values(
+        raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables
+    )
+    if arguments.get("after") is not None or arguments.get("before") is not None:
+        # After a cursor (of one parent's list), `totalCount` counts the whole
+        # list, which the window of the page does not give.
+        return alone()
+    # Its type and place, list indexes left out, and its page's size.
+    keys = []
+    path = info.path
+    while path is not None:
+        if not isinstance(path.key, int):
+            keys.append(path.key)
+        path = path.prev
+    first, last = arguments.get("first"), arguments.get("last")
+    place = (raw.parent_type.name, *reversed(keys), first, last)
+    registry = info.context.pages
+    loader = registry.get(place)
+    if loader is None:
+        loader = registry[place] = _Pages(info, fk, rows_of, first, last)
+    page = loader.load(parent.pk)
+
+    async def nodes() -> QuerySet:
+        found = await page
+        return alone() if found is None else found
+
+    return nodes()

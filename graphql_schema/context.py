@@ -49,6 +49,8 @@ class Context:
     # The socket's `connection_init` payload (set by Strawberry), None over HTTP.
     connection_params: dict | None = None
     _loaders: Any = field(default=None, init=False, repr=False)
+    # The page loaders of the connections inside lists (graphql_schema.batches).
+    pages: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def loaders(self) -> "Loaders":

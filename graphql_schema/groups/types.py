@@ -11,6 +11,8 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from strawberry import relay
 
+from graphql_schema import batches
+from graphql_schema.batches import on_the_loop
 from graphql_schema.context import Info
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
@@ -186,12 +188,24 @@ class Group(relay.Node):
         description="Its active members, in the order they joined; empty for "
         "whoever may not read the group's content (outsiders of a private group).",
     )
+    @on_the_loop
     def members(self, info: Info) -> Iterable[Membership]:
-        return (
-            access.membership_visible_to(info.context.viewer)
-            .filter(group=self, status=MembershipStatus.ACTIVE)
-            .order_by("created_at", "pk")
-        )
+        def members_of(groups: Iterable[int] | None = None) -> QuerySet[Membership]:
+            members = access.membership_visible_to(info.context.viewer).filter(
+                status=MembershipStatus.ACTIVE
+            )
+            members = (
+                members.filter(group=self)
+                if groups is None
+                else members.filter(group__in=groups)
+            )
+            return members.order_by("created_at", "pk")
+
+        if batches.in_a_list(info.path):
+            return batches.page_in_a_list(
+                info, self, "group_id", members_of, members_of
+            )
+        return members_of()
 
     @strawberry_django.connection(
         Connection[GroupMember],
@@ -218,8 +232,18 @@ class Group(relay.Node):
         "whoever may not read the group's content. Cursors stay valid while new "
         "posts arrive.",
     )
+    @on_the_loop
     def posts(self, info: Info) -> Iterable[PostModel]:
-        return group_posts(info.context.viewer, self)
+        viewer = info.context.viewer
+        if batches.in_a_list(info.path):
+            return batches.page_in_a_list(
+                info,
+                self,
+                "group_id",
+                lambda pks: group_posts(viewer, GroupModel.objects.filter(pk__in=pks)),
+                lambda: group_posts(viewer, self),
+            )
+        return group_posts(viewer, self)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:

@@ -12,12 +12,15 @@ from graphql_schema import batches
 from graphql_schema.batches import BatchLoader
 from graphql_schema.context import Context
 from social.models import (
+    Group,
+    MembershipStatus,
     Poll,
     PollBallot,
     PollOption,
     Post,
     Reaction,
     ReactionKind,
+    Role,
     Visibility,
 )
 from tests.api.test_posts import comment_on, join, make_group, publish
@@ -285,6 +288,117 @@ class TestAgainstTheLoaders:
         assert all(edge["node"]["commentCount"] is not None for edge in edges)
         assert all(edge["node"]["viewerReaction"] is None for edge in edges)
         assert len(response["errors"]) == 6
+
+
+NESTED_FIELDS = """
+fragment Page on PostConnection { totalCount
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { id body isPinned commentCount reactionCount
+    viewerReaction author { id displayName } group { id name }
+    poll { id options { id text voteCount } }
+    latestComments(count: 2) { id author { displayName } replyCount } } } }
+fragment Members on GroupMemberConnection { totalCount
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { id role createdAt user { id displayName } } } }
+"""
+NESTED = (
+    NESTED_FIELDS
+    + """
+query Groups($groups: Int!, $first: Int, $last: Int, $after: String) {
+  groups(first: $groups) { edges { node { id name
+    posts(first: $first, last: $last, after: $after) { ...Page }
+    members(first: $first, last: $last) { ...Members } } } } }
+"""
+)
+ALONE = (
+    NESTED_FIELDS
+    + """
+query Group($id: ID!, $first: Int, $last: Int, $after: String) {
+  node(id: $id) { ... on Group { id name
+    posts(first: $first, last: $last, after: $after) { ...Page }
+    members(first: $first, last: $last) { ...Members } } } }
+"""
+)
+
+
+@pytest.fixture
+def groups_town(db):
+    """Seven groups of every visibility, with 6 to 0 posts each (some pinned,
+    commented, reacted to, with a poll); bob is a member of them all, ana of
+    some, and root, an organisation administrator, of none."""
+    ana = make_user("ana", display_name="Ana")
+    bob = make_user("bob", display_name="Bob")
+    admin = make_user("root", display_name="Root", role=Role.ADMIN)
+    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE, Visibility.SECRET]
+    for n in range(7):
+        group = make_group(f"Groupe {n}", visibilities[n % 3])
+        join(bob, group)
+        if n % 2 == 0:
+            join(ana, group)
+        for k in range(6 - n):  # more members, and requests to join
+            status = (MembershipStatus.ACTIVE, MembershipStatus.PENDING)[k % 2]
+            join(make_user(f"agent{n}{k}"), group, status=status)
+        for k in range(6 - n):
+            post = publish(bob, group, f"Message {n}.{k}", is_pinned=(k == 1))
+            if k % 2:
+                comment_on(post, ana if n % 2 == 0 else bob, f"Réponse {n}.{k}")
+                Reaction.objects.create(
+                    post=post, user=bob, kind=ReactionKind.values[0]
+                )
+            if k == 2:
+                poll = Poll.objects.create(post=post, question="Quand ?")
+                PollOption.objects.create(poll=poll, position=0, text="Lundi")
+    return {"ana": ana, "bob": bob, "root": admin}
+
+
+class TestConnectionsInAList:
+    """`groups { posts }`: every group's page of posts in one query, the same
+    pages as group by group, and as many queries for 2 groups as for 7."""
+
+    @pytest.mark.parametrize("viewer", ["ana", "bob", "root"])
+    @pytest.mark.parametrize(("first", "last"), [(None, None), (2, None), (None, 2)])
+    def test_each_group_answers_as_alone(self, groups_town, viewer, first, last):
+        client = signed_in(groups_town[viewer])
+        page = {"first": first, "last": last}
+        listed = client.data(NESTED, {"groups": 10, **page})
+        groups = [edge["node"] for edge in listed["groups"]["edges"]]
+        # outsiders see the private groups, empty, and never the secret ones
+        assert len(groups) == {"ana": 6, "bob": 7, "root": 5}[viewer]
+        assert any(group["posts"]["edges"] for group in groups)
+        for group in groups:
+            alone = client.data(ALONE, {"id": group["id"], **page})["node"]
+            assert group == alone
+
+    def test_after_a_cursor_each_group_answers_as_alone(self, groups_town):
+        client = signed_in(groups_town["bob"])
+        first = client.data(ALONE, {"id": gid(Group.objects.get(name="Groupe 0"))})
+        cursor = first["node"]["posts"]["edges"][2]["cursor"]
+        listed = client.data(NESTED, {"groups": 10, "first": 2, "after": cursor})
+        for edge in listed["groups"]["edges"]:
+            group = edge["node"]
+            alone = client.data(
+                ALONE, {"id": group["id"], "first": 2, "after": cursor}
+            )["node"]
+            assert group == alone
+
+    def test_the_queries_do_not_grow_with_the_groups(self, groups_town):
+        client = signed_in(groups_town["bob"])
+        counts = []
+        for groups in (2, 4, 7):
+            with CaptureQueriesContext(connection) as queries:
+                data = client.data(NESTED, {"groups": groups})
+            assert len(data["groups"]["edges"]) == groups
+            counts.append(len(queries))
+        assert counts[0] == counts[1] == counts[2], counts
+
+    def test_a_bad_cursor_is_the_clients_error_in_each_group(self, groups_town):
+        client = signed_in(groups_town["bob"])
+        response = client.execute(
+            NESTED, {"groups": 3, "first": 2, "after": "not-a-cursor"}
+        )
+        codes = {error["extensions"]["code"] for error in response["errors"]}
+        assert codes == {"BAD_USER_INPUT"}, response["errors"]
+        assert response["data"] is None
 
 
 class TestRun:
