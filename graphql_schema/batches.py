@@ -316,19 +316,23 @@ def _forget(pages: _Pages) -> None:
             del registry[place]
 
 
-def page_in_a_list(
+def connection_nodes(
     info: Any,
     parent: Model,
     fk: str,
     rows_of: Callable[[list], QuerySet],
     alone: Callable[[], QuerySet],
 ) -> QuerySet | Awaitable[QuerySet]:
-    """The nodes of a connection field resolved under a list (`fk`: the
+    """What the resolver of a connection field on `parent` returns: `alone()`,
+    the parent's own rows, unless the field is under a list (`groups { posts
+    }`, `comments { replies }`); there, its page is read with those of every
+    parent that shares its place in the operation, in one query (`fk`: the
     column of its rows naming their parent; `rows_of(parent pks)`: the rows of
-    those parents the viewer may read, in the connection's order), read with
-    those of every parent that shares its place in the operation, in one
-    query. `alone()`, this parent's own, after a cursor or if that query
-    fails."""
+    those parents the viewer may read, in the connection's order). After a
+    cursor, or if that query fails, `alone()` again. Call it on the event loop
+    (`on_the_loop`): it runs no query itself."""
+    if not in_a_list(info.path):
+        return alone()
     raw = info._raw_info
     variables = VariableValues(sources={}, coerced=get_variable_values(raw))
     arguments = get_argument_values(

@@ -9,6 +9,8 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
+from graphql_schema import batches
+from graphql_schema.batches import on_the_loop
 from graphql_schema.chat.loaders import chat_loaders
 from graphql_schema.context import Info
 from graphql_schema.relay import NODE_ID_ATTR, Connection
@@ -212,14 +214,24 @@ class Conversation(relay.Node):
         Connection[Message],
         description="Its messages, oldest first by sequence: `last: 20` for the "
         "latest ones, `before` for older, `after: <cursor>` for what came since "
-        "(no gap, no repeat while messages are being sent). One query per "
-        "conversation: in lists, use `lastMessage`.",
+        "(no gap, no repeat while messages are being sent). In a list of "
+        "conversations, every conversation's page is read in one query.",
     )
+    @on_the_loop
     def messages(self, info: Info) -> Iterable[MessageModel]:
-        return (
-            access.message_visible_to(info.context.viewer)
-            .filter(conversation_id=self.pk)
-            .order_by("sequence")
+        def messages_of(conversations: Iterable[int]) -> QuerySet[MessageModel]:
+            return (
+                access.message_visible_to(info.context.viewer)
+                .filter(conversation_id__in=conversations)
+                .order_by("sequence")
+            )
+
+        return batches.connection_nodes(
+            info,
+            self,
+            "conversation_id",
+            messages_of,
+            lambda: messages_of([self.pk]),
         )
 
     @strawberry_django.field(

@@ -201,29 +201,33 @@ class Group(relay.Node):
             )
             return members.order_by("created_at", "pk")
 
-        if batches.in_a_list(info.path):
-            return batches.page_in_a_list(
-                info, self, "group_id", members_of, members_of
-            )
-        return members_of()
+        return batches.connection_nodes(info, self, "group_id", members_of, members_of)
 
     @strawberry_django.connection(
         Connection[GroupMember],
         description="Requests to join, oldest first: for the group's owners and "
         "admins; empty for everyone else.",
     )
+    @on_the_loop
     def pending_requests(self, info: Info) -> Iterable[Membership]:
         viewer = info.context.viewer
         if not access.is_signed_in(viewer):
             return Membership.objects.none()
-        return (
-            access.membership_visible_to(viewer)
-            .filter(
-                group=self,
+
+        def requests_of(groups: Iterable[int] | None = None) -> QuerySet[Membership]:
+            requests = access.membership_visible_to(viewer).filter(
                 status=MembershipStatus.PENDING,
                 group_id__in=access.moderated_group_ids(viewer),
             )
-            .order_by("created_at", "pk")
+            requests = (
+                requests.filter(group=self)
+                if groups is None
+                else requests.filter(group__in=groups)
+            )
+            return requests.order_by("created_at", "pk")
+
+        return batches.connection_nodes(
+            info, self, "group_id", requests_of, requests_of
         )
 
     @strawberry_django.connection(
@@ -235,15 +239,13 @@ class Group(relay.Node):
     @on_the_loop
     def posts(self, info: Info) -> Iterable[PostModel]:
         viewer = info.context.viewer
-        if batches.in_a_list(info.path):
-            return batches.page_in_a_list(
-                info,
-                self,
-                "group_id",
-                lambda pks: group_posts(viewer, GroupModel.objects.filter(pk__in=pks)),
-                lambda: group_posts(viewer, self),
-            )
-        return group_posts(viewer, self)
+        return batches.connection_nodes(
+            info,
+            self,
+            "group_id",
+            lambda pks: group_posts(viewer, GroupModel.objects.filter(pk__in=pks)),
+            lambda: group_posts(viewer, self),
+        )
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 from strawberry import relay
 
+from graphql_schema import batches
+from graphql_schema.batches import on_the_loop
 from graphql_schema.context import Info
 from graphql_schema.relay import NODE_ID_ATTR, Connection
 from graphql_schema.users.types import User
@@ -31,11 +33,17 @@ class Department(relay.Node):
         Connection[User],
         description="The people of this service the viewer may see, by display name.",
     )
+    @on_the_loop
     def members(self, info: Info) -> Iterable[UserModel]:
-        return (
-            access.user_visible_to(info.context.viewer)
-            .filter(department=self)
-            .order_by("display_name", "pk")
+        def members_of(departments: Iterable[int]) -> QuerySet[UserModel]:
+            return (
+                access.user_visible_to(info.context.viewer)
+                .filter(department_id__in=departments)
+                .order_by("display_name", "pk")
+            )
+
+        return batches.connection_nodes(
+            info, self, "department_id", members_of, lambda: members_of([self.pk])
         )
 
     @classmethod

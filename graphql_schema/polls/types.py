@@ -207,7 +207,8 @@ class Poll(relay.Node):
         Connection[User],
         description="The voters whose choice is exactly the right answer, "
         "earliest (latest change of choice) first: for the organisers of a named "
-        "quiz once it is closed; empty otherwise, and always on an anonymous quiz.",
+        "quiz once it is closed; empty otherwise, and always on an anonymous quiz. "
+        "One query per quiz: not for lists.",
     )
     def winners(self, info: Info) -> Iterable[UserModel]:
         viewer = info.context.viewer

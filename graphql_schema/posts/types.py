@@ -10,6 +10,7 @@ import strawberry_django
 from django.db.models import QuerySet
 from strawberry import relay
 
+from graphql_schema import batches
 from graphql_schema.batches import PageBatch, batched, on_the_loop, then
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
@@ -112,11 +113,17 @@ class Comment(relay.Node):
         description="The replies to a top-level comment, oldest first (empty for "
         "a reply).",
     )
+    @on_the_loop
     def replies(self, info: Info) -> Iterable[CommentModel]:
-        return (
-            access.comment_visible_to(info.context.viewer)
-            .filter(parent_id=self.pk)
-            .order_by("created_at", "pk")
+        def replies_of(comments: Iterable[int]) -> QuerySet[CommentModel]:
+            return (
+                access.comment_visible_to(info.context.viewer)
+                .filter(parent_id__in=comments)
+                .order_by("created_at", "pk")
+            )
+
+        return batches.connection_nodes(
+            info, self, "parent_id", replies_of, lambda: replies_of([self.pk])
         )
 
     @strawberry_django.field(only=[], description="How many replies it has.")
@@ -221,13 +228,20 @@ class Post(relay.Node):
     @strawberry_django.connection(
         Connection[Comment],
         description="Its top-level comments, oldest first (replies are under "
-        "each comment). One query per post: in lists, use `latestComments`.",
+        "each comment). In a list of posts, every post's page is read in one "
+        "query; `latestComments` is the lighter way to show a few.",
     )
+    @on_the_loop
     def comments(self, info: Info) -> Iterable[CommentModel]:
-        return (
-            access.comment_visible_to(info.context.viewer)
-            .filter(post_id=self.pk, parent__isnull=True)
-            .order_by("created_at", "pk")
+        def comments_of(posts: Iterable[int]) -> QuerySet[CommentModel]:
+            return (
+                access.comment_visible_to(info.context.viewer)
+                .filter(post_id__in=posts, parent__isnull=True)
+                .order_by("created_at", "pk")
+            )
+
+        return batches.connection_nodes(
+            info, self, "post_id", comments_of, lambda: comments_of([self.pk])
         )
 
     @strawberry_django.field(
