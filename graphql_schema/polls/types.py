@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from strawberry import relay
 
+from graphql_schema import batches
 from graphql_schema.batches import PageBatch, batched, on_the_loop, then
 from graphql_schema.context import Info
 from graphql_schema.polls.loaders import poll_loaders
@@ -95,14 +96,27 @@ class PollOption(relay.Node):
     @strawberry_django.connection(
         Connection[User],
         description="Who chose it, by name: always empty on an anonymous poll, "
-        "and while the results are hidden. One query per option: not for lists.",
+        "and while the results are hidden. Under a list of options, every "
+        "option's page is read in one query.",
     )
+    @on_the_loop
     def voters(self, info: Info) -> Iterable[UserModel]:
-        ballots = access.ballots_with_visible_voters(timezone.now()).filter(
-            option_id=self.pk
-        )
-        return access.user_visible_to(info.context.viewer).filter(
-            pk__in=ballots.values("user_id")
+        viewer, now = info.context.viewer, timezone.now()
+
+        def voters_of(options: Iterable[int]) -> QuerySet[UserModel]:
+            # A row per voter and option chosen, naming the option (`voted_for`).
+            ballots = access.ballots_with_visible_voters(now).filter(
+                option_id__in=options
+            )
+            return (
+                access.user_visible_to(viewer)
+                .filter(poll_ballots__in=ballots)
+                .annotate(voted_for=F("poll_ballots__option_id"))
+                .order_by("pk")
+            )
+
+        return batches.connection_nodes(
+            info, self, "voted_for", voters_of, lambda: voters_of([self.pk])
         )
 
     @classmethod

@@ -2,8 +2,8 @@
 item's page is read in one query, answers exactly as the same item asked for
 alone, and shows no more than the viewer may read. `groups { posts members }`
 is in test_page_batches.py; here the others: `groups { pendingRequests }`,
-`feed { comments }`, `comments { replies }`, `conversations { messages }` and
-`organization { departments { members } }`."""
+`feed { comments }`, `comments { replies }`, `conversations { messages }`,
+`organization { departments { members } }` and `poll { options { voters } }`."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +19,10 @@ from social.models import (
     MembershipStatus,
     Message,
     Participant,
+    Poll,
+    PollBallot,
+    PollOption,
+    Post,
     Role,
     Visibility,
 )
@@ -116,6 +120,20 @@ CASES = [
         f"""query Alone($id: ID!, {VARIABLES}) {{ node(id: $id) {{ ... on Department {{
           id members{PAGE_ARGUMENTS} {{ ...People }} }} }} }}""",
     ),
+    Case(
+        "voters",
+        f"""query Listed($n: Int!, {VARIABLES}) {{ feed(first: $n) {{ edges {{
+          node {{ id poll {{ options {{
+            id voters{PAGE_ARGUMENTS} {{ ...People }} }} }} }} }} }} }}""",
+        lambda data, n: [
+            option
+            for post in _edges(data["feed"])
+            if post["poll"]
+            for option in post["poll"]["options"]
+        ],
+        f"""query Alone($id: ID!, {VARIABLES}) {{ node(id: $id) {{ ... on PollOption {{
+          id voters{PAGE_ARGUMENTS} {{ ...People }} }} }} }}""",
+    ),
 ]
 BY_FIELD = {case.field: case for case in CASES}
 VIEWERS = ["out", "ana", "mod", "root"]
@@ -124,8 +142,8 @@ VIEWERS = ["out", "ana", "mod", "root"]
 @pytest.fixture
 def town(db):
     """Four services; five groups of every visibility, each with posts,
-    comments, replies and requests to join; organisation-wide posts; four
-    conversations. `out` is in no group, `ana` in some, `mod` administers them
+    comments, replies and requests to join; organisation-wide posts; polls;
+    four conversations. `out` is in no group, `ana` in some, `mod` administers them
     all, `root` is an organisation administrator in none; `gone`, deactivated,
     wrote some of it."""
     services = [
@@ -158,8 +176,16 @@ def town(db):
         for k in range(2):
             post = publish(bob, group, f"Groupe {n} message {k}")
             _discuss(post, [ana, bob, gone], size=n + k)
-    for k in range(3):
-        _discuss(publish(mod, None, f"À tous {k}"), [bob, gone, ana], size=k + 2)
+    everyone = [publish(mod, None, f"À tous {k}") for k in range(3)]
+    for k, post in enumerate(everyone):
+        _discuss(post, [bob, gone, ana], size=k + 2)
+    # Named polls (one with several choices), one whose results are hidden,
+    # and one in the secret group 2.
+    out = people["out"]
+    _poll(everyone[2], {"A": [ana, bob], "B": [ana, mod], "C": [gone]}, multiple=True)
+    _poll(everyone[1], {"A": [bob], "B": []}, hide_results_until_closed=True)
+    _poll(everyone[0], {"X": [bob], "Y": [gone, out]})
+    _poll(Post.objects.get(body="Groupe 2 message 1"), {"P": [mod], "Q": [bob]})
     conversations = [
         start(ana, bob),
         start(bob, mod, people["out"], title="Équipe"),
@@ -178,6 +204,16 @@ def town(db):
     gone.is_active = False
     gone.save()
     return people
+
+
+def _poll(post, choices: dict, multiple: bool = False, **fields) -> None:
+    poll = Poll.objects.create(
+        post=post, question="Quand ?", is_multiple_choice=multiple, **fields
+    )
+    for position, (text, voters) in enumerate(choices.items()):
+        option = PollOption.objects.create(poll=poll, position=position, text=text)
+        for voter in voters:
+            PollBallot.objects.create(poll=poll, option=option, user=voter)
 
 
 def _discuss(post, authors, size: int) -> None:
@@ -230,7 +266,8 @@ def _seen(items: list[dict], field: str) -> int:
 def test_each_viewer_sees_what_they_may(town):
     """What the pages hold, viewer by viewer: requests for the groups' admins
     only; comments and replies of readable posts; messages of one's own
-    conversations; deactivated colleagues for organisation admins only."""
+    conversations; deactivated colleagues for organisation admins only; the
+    voters of named polls whose results are shown."""
     seen = {
         viewer: {
             case.field: _seen(listed(signed_in(town[viewer]), case), case.field)
@@ -250,6 +287,14 @@ def test_each_viewer_sees_what_they_may(town):
         "ana": 2 + 5,
         "mod": 3 + 4 + 5,
         "root": 4,
+    }
+    # Named, shown polls only; `gone`'s votes for organisation admins only; the
+    # secret group's poll for its members.
+    assert {viewer: seen[viewer]["voters"] for viewer in VIEWERS} == {
+        "out": 4 + 2,
+        "ana": 4 + 2 + 2,
+        "mod": 4 + 2 + 2,
+        "root": 5 + 3,
     }
     # One more person in Service 1 for an organisation admin: `gone`.
     assert seen["root"]["members"] == seen["mod"]["members"] + 1
