@@ -338,19 +338,26 @@ def connection_nodes(
     arguments = get_argument_values(
         raw.parent_type.fields[raw.field_name], raw.field_nodes[0], variables
     )
+    first, last = arguments.get("first"), arguments.get("last")
     if arguments.get("after") is not None or arguments.get("before") is not None:
         # After a cursor (of one parent's list), `totalCount` counts the whole
         # list, which the window of the page does not give.
         return alone()
-    # Its type and place, list indexes left out, and its page's size.
+    if first is not None and last is not None:
+        # strawberry-django numbers `first` then `last` with a window over the
+        # whole query, not per parent.
+        return alone()
+    # Its operation and variables (a socket runs several operations, perhaps of
+    # one cached document), its type and place, list indexes left out, and its
+    # page's size.
     keys = []
     path = info.path
     while path is not None:
         if not isinstance(path.key, int):
             keys.append(path.key)
         path = path.prev
-    first, last = arguments.get("first"), arguments.get("last")
-    place = (raw.parent_type.name, *reversed(keys), first, last)
+    operation = (id(raw.operation), id(raw.variable_values))
+    place = (*operation, raw.parent_type.name, *reversed(keys), first, last)
     registry = info.context.pages
     loader = registry.get(place)
     if loader is None:

@@ -112,7 +112,7 @@ class PollOption(relay.Node):
                 access.user_visible_to(viewer)
                 .filter(poll_ballots__in=ballots)
                 .annotate(voted_for=F("poll_ballots__option_id"))
-                .order_by("pk")
+                .order_by("display_name", "username")  # the directory's order
             )
 
         return batches.connection_nodes(

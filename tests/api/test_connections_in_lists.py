@@ -28,7 +28,7 @@ from social.models import (
 )
 from tests.api.test_chat import send, start
 from tests.api.test_posts import comment_on, join, make_group, publish
-from tests.conftest import make_user, signed_in
+from tests.conftest import gid, make_user, signed_in
 
 PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
 FRAGMENTS = {
@@ -143,9 +143,9 @@ VIEWERS = ["out", "ana", "mod", "root"]
 def town(db):
     """Four services; five groups of every visibility, each with posts,
     comments, replies and requests to join; organisation-wide posts; polls;
-    four conversations. `out` is in no group, `ana` in some, `mod` administers them
-    all, `root` is an organisation administrator in none; `gone`, deactivated,
-    wrote some of it."""
+    four conversations. `out` is in no group, `ana` in some (an admin of one),
+    `mod` administers them all, `root` is an organisation administrator in
+    none; `gone`, deactivated, wrote some of it."""
     services = [
         Department.objects.create(name=f"Service {n}", slug=f"service-{n}")
         for n in range(4)
@@ -168,7 +168,9 @@ def town(db):
         join(mod, group, role=GroupRole.ADMIN)
         join(bob, group)
         join(gone, group)
-        if n % 2 == 0:
+        if n == 0:
+            join(ana, group, role=GroupRole.ADMIN)
+        elif n % 2 == 0:
             join(ana, group)
         for k in range(n % 3 + 1):
             asker = make_user(f"asker{n}{k}", display_name=f"Demande {n}.{k}")
@@ -234,7 +236,9 @@ def listed(client, case: Case, n: int = 50, **page) -> list[dict]:
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.field)
 @pytest.mark.parametrize(
-    "page", [{}, {"first": 2}, {"last": 2}], ids=["default", "first", "last"]
+    "page",
+    [{}, {"first": 2}, {"last": 2}, {"first": 3, "last": 2}],
+    ids=["default", "first", "last", "first-and-last"],
 )
 def test_each_item_answers_as_alone(town, viewer, case, page):
     client = signed_in(town[viewer])
@@ -265,9 +269,10 @@ def _seen(items: list[dict], field: str) -> int:
 
 def test_each_viewer_sees_what_they_may(town):
     """What the pages hold, viewer by viewer: requests for the groups' admins
-    only; comments and replies of readable posts; messages of one's own
-    conversations; deactivated colleagues for organisation admins only; the
-    voters of named polls whose results are shown."""
+    only, of the groups they administer; comments and replies of readable
+    posts; messages of one's own conversations; deactivated colleagues for
+    organisation admins only; the voters of named polls whose results are
+    shown."""
     seen = {
         viewer: {
             case.field: _seen(listed(signed_in(town[viewer]), case), case.field)
@@ -278,7 +283,7 @@ def test_each_viewer_sees_what_they_may(town):
     requests = 1 + 2 + 3 + 1 + 2  # the askers of groups 0 to 4
     assert {viewer: seen[viewer]["pendingRequests"] for viewer in VIEWERS} == {
         "out": 0,
-        "ana": 0,
+        "ana": 1,  # she administers group 0 only
         "mod": requests,
         "root": 0,
     }
@@ -377,3 +382,14 @@ def test_a_bad_cursor_is_the_clients_error(town):
     codes = {error["extensions"]["code"] for error in response["errors"]}
     assert codes == {"BAD_USER_INPUT"}, response["errors"]
     assert response["data"] is None
+
+
+def test_voters_are_in_the_directorys_order(town):
+    """By display name, as before they were batched (their cursors hold it)."""
+    client = signed_in(town["root"])
+    voters = {
+        option["id"]: [node["displayName"] for node in _edges(option["voters"])]
+        for option in listed(client, BY_FIELD["voters"])
+    }
+    option = PollOption.objects.get(poll__post__body="À tous 0", text="Y")
+    assert voters[gid(option)] == ["Gone", "Out"]

@@ -356,7 +356,9 @@ class TestConnectionsInAList:
     pages as group by group, and as many queries for 2 groups as for 7."""
 
     @pytest.mark.parametrize("viewer", ["ana", "bob", "root"])
-    @pytest.mark.parametrize(("first", "last"), [(None, None), (2, None), (None, 2)])
+    @pytest.mark.parametrize(
+        ("first", "last"), [(None, None), (2, None), (None, 2), (3, 2)]
+    )
     def test_each_group_answers_as_alone(self, groups_town, viewer, first, last):
         client = signed_in(groups_town[viewer])
         page = {"first": first, "last": last}
