@@ -329,8 +329,8 @@ def connection_nodes(
     parent that shares its place in the operation, in one query (`fk`: the
     column of its rows naming their parent; `rows_of(parent pks)`: the rows of
     those parents the viewer may read, in the connection's order). After a
-    cursor, or if that query fails, `alone()` again. Call it on the event loop
-    (`on_the_loop`): it runs no query itself."""
+    cursor, with both `first` and `last`, or if that query fails, `alone()`
+    again. Call it on the event loop (`on_the_loop`): it runs no query itself."""
     if not in_a_list(info.path):
         return alone()
     raw = info._raw_info
