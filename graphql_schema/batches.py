@@ -321,16 +321,22 @@ def connection_nodes(
     parent: Model,
     fk: str,
     rows_of: Callable[[list], QuerySet],
-    alone: Callable[[], QuerySet],
+    alone: Callable[[], QuerySet] | None = None,
 ) -> QuerySet | Awaitable[QuerySet]:
     """What the resolver of a connection field on `parent` returns: `alone()`,
-    the parent's own rows, unless the field is under a list (`groups { posts
-    }`, `comments { replies }`); there, its page is read with those of every
-    parent that shares its place in the operation, in one query (`fk`: the
-    column of its rows naming their parent; `rows_of(parent pks)`: the rows of
-    those parents the viewer may read, in the connection's order). After a
-    cursor, with both `first` and `last`, or if that query fails, `alone()`
-    again. Call it on the event loop (`on_the_loop`): it runs no query itself."""
+    the parent's own rows (by default `rows_of([parent.pk])`), unless the
+    field is under a list (`groups { posts }`, `comments { replies }`); there,
+    its page is read with those of every parent that shares its place in the
+    operation, in one query (`fk`: the column of its rows naming their parent;
+    `rows_of(parent pks)`: the rows of those parents the viewer may read, in
+    the connection's order). After a cursor, with both `first` and `last`, or
+    if that query fails, `alone()` again. Call it on the event loop
+    (`on_the_loop`): it runs no query itself."""
+    if alone is None:
+
+        def alone() -> QuerySet:
+            return rows_of([parent.pk])
+
     if not in_a_list(info.path):
         return alone()
     raw = info._raw_info

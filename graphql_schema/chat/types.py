@@ -226,13 +226,7 @@ class Conversation(relay.Node):
                 .order_by("sequence")
             )
 
-        return batches.connection_nodes(
-            info,
-            self,
-            "conversation_id",
-            messages_of,
-            lambda: messages_of([self.pk]),
-        )
+        return batches.connection_nodes(info, self, "conversation_id", messages_of)
 
     @strawberry_django.field(
         only=["kind"],

@@ -190,18 +190,14 @@ class Group(relay.Node):
     )
     @on_the_loop
     def members(self, info: Info) -> Iterable[Membership]:
-        def members_of(groups: Iterable[int] | None = None) -> QuerySet[Membership]:
-            members = access.membership_visible_to(info.context.viewer).filter(
-                status=MembershipStatus.ACTIVE
+        def members_of(groups: Iterable[int]) -> QuerySet[Membership]:
+            return (
+                access.membership_visible_to(info.context.viewer)
+                .filter(status=MembershipStatus.ACTIVE, group__in=groups)
+                .order_by("created_at", "pk")
             )
-            members = (
-                members.filter(group=self)
-                if groups is None
-                else members.filter(group__in=groups)
-            )
-            return members.order_by("created_at", "pk")
 
-        return batches.connection_nodes(info, self, "group_id", members_of, members_of)
+        return batches.connection_nodes(info, self, "group_id", members_of)
 
     @strawberry_django.connection(
         Connection[GroupMember],
@@ -214,21 +210,18 @@ class Group(relay.Node):
         if not access.is_signed_in(viewer):
             return Membership.objects.none()
 
-        def requests_of(groups: Iterable[int] | None = None) -> QuerySet[Membership]:
-            requests = access.membership_visible_to(viewer).filter(
-                status=MembershipStatus.PENDING,
-                group_id__in=access.moderated_group_ids(viewer),
+        def requests_of(groups: Iterable[int]) -> QuerySet[Membership]:
+            return (
+                access.membership_visible_to(viewer)
+                .filter(
+                    status=MembershipStatus.PENDING,
+                    group__in=groups,
+                    group_id__in=access.moderated_group_ids(viewer),
+                )
+                .order_by("created_at", "pk")
             )
-            requests = (
-                requests.filter(group=self)
-                if groups is None
-                else requests.filter(group__in=groups)
-            )
-            return requests.order_by("created_at", "pk")
 
-        return batches.connection_nodes(
-            info, self, "group_id", requests_of, requests_of
-        )
+        return batches.connection_nodes(info, self, "group_id", requests_of)
 
     @strawberry_django.connection(
         Connection[Annotated["Post", strawberry.lazy("graphql_schema.posts.types")]],

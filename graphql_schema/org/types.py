@@ -42,9 +42,7 @@ class Department(relay.Node):
                 .order_by("display_name", "pk")
             )
 
-        return batches.connection_nodes(
-            info, self, "department_id", members_of, lambda: members_of([self.pk])
-        )
+        return batches.connection_nodes(info, self, "department_id", members_of)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:

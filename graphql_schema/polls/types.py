@@ -115,9 +115,7 @@ class PollOption(relay.Node):
                 .order_by("display_name", "username")  # the directory's order
             )
 
-        return batches.connection_nodes(
-            info, self, "voted_for", voters_of, lambda: voters_of([self.pk])
-        )
+        return batches.connection_nodes(info, self, "voted_for", voters_of)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:

@@ -122,9 +122,7 @@ class Comment(relay.Node):
                 .order_by("created_at", "pk")
             )
 
-        return batches.connection_nodes(
-            info, self, "parent_id", replies_of, lambda: replies_of([self.pk])
-        )
+        return batches.connection_nodes(info, self, "parent_id", replies_of)
 
     @strawberry_django.field(only=[], description="How many replies it has.")
     @on_the_loop
@@ -240,9 +238,7 @@ class Post(relay.Node):
                 .order_by("created_at", "pk")
             )
 
-        return batches.connection_nodes(
-            info, self, "post_id", comments_of, lambda: comments_of([self.pk])
-        )
+        return batches.connection_nodes(info, self, "post_id", comments_of)
 
     @strawberry_django.field(
         only=[],
