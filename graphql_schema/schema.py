@@ -5,11 +5,11 @@ import strawberry_django
 from django.conf import settings
 from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graphql_schema.chat.mutations import ChatMutations
 from graphql_schema.chat.queries import ChatQueries
 from graphql_schema.credentials import SocketCredentialsCheck
+from graphql_schema.direct import Optimizer, install
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.groups.mutations import GroupMutations
 from graphql_schema.groups.queries import GroupQueries
@@ -67,6 +67,8 @@ schema = strawberry.Schema(
         ErrorCodes,
         SocketCredentialsCheck,
         *LIMIT_EXTENSIONS,
-        DjangoOptimizerExtension,
+        Optimizer,
     ],
 )
+# Plain resolvers for the fields that need none of Strawberry's per-field work.
+DIRECT_FIELDS = install(schema)

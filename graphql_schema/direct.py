@@ -1,0 +1,230 @@
+"""Direct resolvers: the fields that need none of Strawberry's per-field work.
+
+Strawberry resolves each field through a chain: the optimizer's per-field hook
+(graphql-core middleware, around every field of every operation), a Strawberry
+`Info`, the conversion of the arguments, the field's extensions, and
+strawberry-django's `get_result`. A feed page resolves about 760 fields, and the
+chain was a third of the page's time (docs/PERFORMANCE.md). Three kinds of
+fields of the strawberry-django types need none of it, and `install` gives
+them a plain graphql-core resolver:
+
+- **a model column**: a field without resolver, extensions or arguments whose
+  model attribute is a plain column (`DeferredAttribute`, not a file, a
+  relation or a property). It is read from the row as strawberry-django reads a
+  cached column; a deferred column (not in the row) goes to the field's own
+  resolver, which reads it off the event loop.
+- **a relation to one row** (a foreign key or one-to-one, forward), likewise
+  without resolver, extensions or arguments, that the optimizer read with the
+  row (a join or a prefetch: the rule of the related type already applied, an
+  unseen row is None): read from the row's cache, as strawberry-django reads
+  a cached relation; one not read with the row goes to the field's own
+  resolver.
+- **a Node's `id`**, where the type keeps strawberry-django's `resolve_id` and
+  Relay's `resolve_typename` and its id is the primary key (`NODE_ID_ATTR`):
+  `GlobalID(type name, str(pk))`, as `resolve_model_id` gives.
+- **a resolver marked `on_the_loop`** (batches.on_the_loop: it reads batched
+  values or returns a loader's awaitable, never a queryset), sync, without
+  extensions, whose parameters are `self`, `info` and arguments of built-in
+  scalar types named alike in Python and GraphQL: called with its `Info`,
+  the arguments as graphql-core gives them.
+
+Every other field keeps Strawberry's resolver, and the optimizer's per-field
+hook is moved onto it (`hooked`) unless its type is a leaf (a scalar or an
+enum cannot be a queryset): the schema's `Optimizer` has no middleware, so no
+field pays for the hook where it can do nothing. The hook only ever acts on a
+queryset or manager that a resolver returns, which no direct field returns (a
+direct resolver that meets one hands the field back to its own resolver).
+Each direct resolver keeps the one it replaces, hooked, as its
+`strawberry_resolver`: tests/api/test_direct_resolvers.py answers the same
+operations with both and compares.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.db.models.fields.related_descriptors import (
+    ForwardManyToOneDescriptor,
+    ForwardOneToOneDescriptor,
+)
+from django.db.models.manager import BaseManager
+from django.db.models.query_utils import DeferredAttribute
+from graphql import GraphQLField, GraphQLObjectType, get_named_type, is_leaf_type
+from strawberry import relay
+from strawberry.extensions import SchemaExtension
+from strawberry.relay import GlobalID
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry_django.fields.base import StrawberryDjangoFieldBase
+from strawberry_django.optimizer import DjangoOptimizerExtension, optimizer
+from strawberry_django.relay.utils import resolve_model_id
+
+SCALAR_ARGUMENTS = (int, str, bool, float)
+FORWARD_RELATIONS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
+
+
+class Optimizer(DjangoOptimizerExtension):
+    """strawberry-django's optimizer without its per-field middleware: its hook
+    runs on the fields that are not direct (`install`), the rest as before."""
+
+    resolve = SchemaExtension.resolve  # graphql-core then adds no middleware
+
+
+# The hook needs an optimizer: the operation's (set by its on_execute), or one
+# with the same (default) settings where none runs, as the middleware had.
+_DEFAULT_OPTIMIZER = Optimizer()
+
+
+def hooked(resolve: Callable) -> Callable:
+    """`resolve` with the optimizer's per-field hook, as its middleware ran it."""
+
+    def resolver(root: Any, info: Any, **kwargs: Any) -> Any:
+        extension = optimizer.get() or _DEFAULT_OPTIMIZER
+        return DjangoOptimizerExtension.resolve(
+            extension, resolve, root, info, **kwargs
+        )
+
+    return resolver
+
+
+def install(schema: Any) -> dict[str, list[str]]:
+    """Give the fields of `schema` their resolvers: direct where they can be,
+    Strawberry's with the optimizer's hook elsewhere. Returns the direct fields
+    by kind, as "Type.field" (tests/api/test_direct_resolvers.py reads it)."""
+    if getattr(schema.schema_converter, "_exception_handler_specs", ()):
+        raise ValueError("direct resolvers would skip the exception handlers")
+    direct: dict[str, list[str]] = {"column": [], "relation": [], "id": [], "loop": []}
+    names = schema.config.name_converter
+    for type_name, graphql_type in schema._schema.type_map.items():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        definition = (graphql_type.extensions or {}).get("strawberry-definition")
+        if not isinstance(definition, StrawberryObjectDefinition):
+            continue
+        model = getattr(definition.origin, "__strawberry_django_definition__", None)
+        model = getattr(model, "model", None)
+        fields = {names.get_graphql_name(field): field for field in definition.fields}
+        for name, graphql_field in graphql_type.fields.items():
+            field = fields.get(name)
+            made = None
+            if field is not None and model is not None:
+                made = (
+                    _column(field, model, graphql_field)
+                    or _relation(field, model, graphql_field)
+                    or _node_id(field, definition, model, graphql_field)
+                    or _loop(field, names, schema.config.info_class, graphql_field)
+                )
+            if made is None:
+                # The hook acts on querysets, which a leaf (scalar, enum) is not.
+                leaf = is_leaf_type(get_named_type(graphql_field.type))
+                if graphql_field.resolve is not None and not leaf:
+                    graphql_field.resolve = hooked(graphql_field.resolve)
+                continue
+            kind, graphql_field.resolve = made
+            direct[kind].append(f"{type_name}.{name}")
+    return direct
+
+
+def _column(
+    field: Any, model: type, graphql_field: GraphQLField
+) -> tuple[str, Callable] | None:
+    if not isinstance(field, StrawberryDjangoFieldBase) or field.base_resolver:
+        return None
+    if field.extensions or field.arguments or field.is_relation:
+        return None
+    attribute = model.__dict__.get(field.django_name or field.python_name)
+    if type(attribute) is not DeferredAttribute:
+        return None
+    attname = attribute.field.attname
+    fallback = hooked(graphql_field.resolve)
+
+    def column(root: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return root.__dict__[attname]
+        except (KeyError, AttributeError):  # deferred, or not a row
+            return fallback(root, info, **kwargs)
+
+    column.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    return "column", column
+
+
+def _relation(
+    field: Any, model: type, graphql_field: GraphQLField
+) -> tuple[str, Callable] | None:
+    if not isinstance(field, StrawberryDjangoFieldBase) or field.base_resolver:
+        return None
+    if field.extensions or field.arguments or not field.is_relation:
+        return None
+    attribute = model.__dict__.get(field.django_name or field.python_name)
+    if type(attribute) not in FORWARD_RELATIONS:
+        return None
+    cache_name = attribute.field.cache_name
+    fallback = hooked(graphql_field.resolve)
+
+    def relation(root: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return root._state.fields_cache[cache_name]
+        except (KeyError, AttributeError):  # not read with the row
+            return fallback(root, info, **kwargs)
+
+    relation.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    return "relation", relation
+
+
+def _node_id(
+    field: Any, definition: StrawberryObjectDefinition, model: type, graphql_field
+) -> tuple[str, Callable] | None:
+    origin = definition.origin
+    if field.python_name != "_id" or not issubclass(origin, relay.Node):
+        return None
+    if getattr(origin.resolve_id, "__func__", None) is not resolve_model_id:
+        return None
+    if origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__:
+        return None
+    if origin.resolve_id_attr() != "pk":
+        return None
+    type_name, attname = definition.name, model._meta.pk.attname
+    fallback = hooked(graphql_field.resolve)
+
+    def node_id(root: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return GlobalID(type_name, str(root.__dict__[attname]))
+        except (KeyError, AttributeError):  # deferred, or not a row
+            return fallback(root, info, **kwargs)
+
+    node_id.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    return "id", node_id
+
+
+def _loop(
+    field: Any, names: Any, info_class: type, graphql_field: GraphQLField
+) -> tuple[str, Callable] | None:
+    if not isinstance(field, StrawberryDjangoFieldBase) or field.extensions:
+        return None
+    resolver = field.base_resolver
+    if resolver is None or resolver.is_async:
+        return None
+    function = resolver.wrapped_func
+    if not getattr(function, "is_async_safe", False):
+        return None
+    parameters = list(inspect.signature(function).parameters)
+    arguments = [argument.python_name for argument in field.arguments]
+    if parameters != ["self", "info", *arguments]:
+        return None
+    for argument in field.arguments:
+        if argument.type not in SCALAR_ARGUMENTS:
+            return None
+        if names.get_graphql_name(argument) != argument.python_name:
+            return None
+    fallback = hooked(graphql_field.resolve)
+
+    def loop(root: Any, info: Any, **kwargs: Any) -> Any:
+        result = function(root, info_class(_raw_info=info, _field=field), **kwargs)
+        if isinstance(result, (QuerySet, BaseManager)):
+            return fallback(root, info, **kwargs)  # not one for a direct field
+        return result
+
+    loop.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    return "loop", loop

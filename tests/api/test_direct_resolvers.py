@@ -1,0 +1,260 @@
+"""Direct resolvers (graphql_schema/direct.py): the fields that skip Strawberry's
+per-field work answer exactly what Strawberry's own resolvers answer, for every
+kind of viewer, and the feed page's fields are among them."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from graphql import TypeInfo, TypeInfoVisitor, Visitor, parse, visit
+
+from bench.feed import FEED_PAGE
+from graphql_schema.direct import install
+from graphql_schema.schema import DIRECT_FIELDS, schema
+from social.models import (
+    Department,
+    Group,
+    GroupRole,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    Participant,
+    Post,
+    Role,
+    Site,
+    Visibility,
+)
+from tests.conftest import gid, make_user, signed_in
+
+USER = "id username displayName firstName lastName jobTitle role isActive lastSeenAt"
+COMMENT = f"""id body bodyHtml createdAt editedAt author {{ {USER} }} replyCount
+  reactionCount reactions {{ kind count }} viewerReaction"""
+EVERYTHING = f"""
+query Everything {{
+  viewer {{ {USER} department {{ id name slug }} site {{ id name address }} }}
+  organization {{ name departments {{ id name slug }} sites {{ id name address }} }}
+  groups(first: 50) {{ edges {{ node {{
+    id name slug description kind visibility createdAt department {{ id name }}
+    members(first: 3) {{ edges {{ node {{
+      id role createdAt user {{ id department {{ id }} site {{ id }} }} group {{ id }}
+    }} }} }}
+  }} }} }}
+  feed(first: 40) {{ edges {{ node {{
+    id body bodyHtml createdAt editedAt isAnnouncement isPinned
+    author {{ {USER} }} group {{ id name }} commentCount reactionCount
+    reactions {{ kind count }} viewerReaction
+    poll {{ id question isMultipleChoice isAnonymous isQuiz hideResultsUntilClosed
+      closesAt closedAt createdAt options {{ id text voteCount }} }}
+    latestComments(count: 3) {{ {COMMENT} }}
+    comments(first: 3) {{ edges {{ node {{ {COMMENT}
+      replies(first: 3) {{ edges {{ node {{ {COMMENT} }} }} }} }} }} }}
+  }} }} }}
+  conversations(first: 20) {{ edges {{ node {{
+    id kind createdAt updatedAt
+    messages(last: 5) {{ edges {{ node {{
+      id sequence body bodyHtml createdAt editedAt deletedAt author {{ id }}
+    }} }} }}
+  }} }} }}
+}}
+"""
+INVITATION = """
+query Invitation($id: ID!) {
+  node(id: $id) { ... on Invitation { id displayName firstName lastName jobTitle
+    role phone email createdAt expiresAt acceptedAt department { id name }
+    site { id name } user { id } } }
+}
+"""
+
+
+@contextmanager
+def strawberrys_own_resolvers():
+    """The schema with every direct field given back the resolver it replaced
+    (Strawberry's, with the optimizer's hook): what it must answer like."""
+    fields = [
+        schema._schema.type_map[name.split(".")[0]].fields[name.split(".")[1]]
+        for names in DIRECT_FIELDS.values()
+        for name in names
+    ]
+    direct = [field.resolve for field in fields]
+    for field in fields:
+        field.resolve = field.resolve.strawberry_resolver
+    try:
+        yield
+    finally:
+        for field, resolve in zip(fields, direct, strict=True):
+            field.resolve = resolve
+
+
+def selected_fields(document: str) -> set[str]:
+    """Every "Type.field" that `document` selects, on the schema's types."""
+    info = TypeInfo(schema._schema)
+    found: set[str] = set()
+
+    class Fields(Visitor):
+        def enter_field(self, node, *args):
+            parent = info.get_parent_type()
+            if parent is not None:
+                found.add(f"{parent.name}.{node.name.value}")
+
+    visit(parse(document), TypeInfoVisitor(info, Fields()))
+    return found
+
+
+@pytest.fixture
+def town(db):
+    """The demo town hall, a secret group, an invitation and four viewers."""
+    call_command("seed_demo", force=True, verbosity=0)
+    secret = Group.objects.filter(visibility=Visibility.SECRET).first()
+    admin = make_user("orgadmin", role=Role.ADMIN, display_name="Admin")
+    outsider = make_user("outsider", display_name="Outsider")
+    # A plain member of groups who takes part in a conversation.
+    member = (
+        Participant.objects.filter(
+            user__role=Role.AGENT,
+            user__memberships__status=MembershipStatus.ACTIVE,
+            user__memberships__role=GroupRole.MEMBER,
+        )
+        .select_related("user")
+        .first()
+        .user
+    )
+    group_admin = (
+        Membership.objects.filter(
+            status=MembershipStatus.ACTIVE, role__in=[GroupRole.ADMIN, GroupRole.OWNER]
+        )
+        .select_related("user")
+        .first()
+        .user
+    )
+    invitation = Invitation.objects.create(
+        display_name="Nina Rose",
+        first_name="Nina",
+        last_name="Rose",
+        phone="+33600000000",
+        code_hash="0" * 64,
+        created_by=admin,
+        department=Department.objects.first(),
+        site=Site.objects.first(),
+        user=outsider,
+        accepted_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return {
+        "viewers": {
+            "outsider": outsider,
+            "member": member,
+            "group admin": group_admin,
+            "organisation admin": admin,
+        },
+        "secret": secret,
+        "invitation": invitation,
+    }
+
+
+def test_the_documents_below_reach_every_direct_field():
+    """Each direct field is compared below: a new one needs a query here."""
+    covered = selected_fields(EVERYTHING) | selected_fields(INVITATION)
+    direct = {name for names in DIRECT_FIELDS.values() for name in names}
+    assert direct - covered == set()
+
+
+def test_the_feed_pages_fields_are_direct():
+    """What a phone shows of each post skips Strawberry's per-field work
+    (the bench's feed page): ids, columns and the batched fields."""
+    direct = {name for names in DIRECT_FIELDS.values() for name in names}
+    on_models = {
+        name
+        for name in selected_fields(FEED_PAGE)
+        if name.split(".")[0]
+        in {"Post", "User", "Group", "Poll", "PollOption", "Comment"}
+    }
+    assert on_models - direct == set()
+
+
+def test_fields_with_their_own_work_keep_strawberrys_resolver():
+    """Connections (an extension pages them), async resolvers and rules that
+    need a query (email is for oneself and administrators) are not direct."""
+    direct = {name for names in DIRECT_FIELDS.values() for name in names}
+    for name in (
+        "Post.comments",
+        "Group.members",
+        "Comment.post",
+        "User.email",
+        "User.phone",
+        "Post.viewerCanDelete",
+        "Invitation.code",
+    ):
+        assert name not in direct
+
+
+@pytest.mark.parametrize(
+    "viewer", ["outsider", "member", "group admin", "organisation admin"]
+)
+def test_direct_fields_answer_as_strawberrys_own_resolvers(town, viewer):
+    # given
+    client = signed_in(town["viewers"][viewer])
+    invitation = {"id": gid(town["invitation"])}
+    # when
+    answer = client.execute(EVERYTHING)
+    answer_invitation = client.execute(INVITATION, invitation)
+    with strawberrys_own_resolvers():
+        expected = client.execute(EVERYTHING)
+        expected_invitation = client.execute(INVITATION, invitation)
+    # then
+    assert "errors" not in expected
+    assert answer == expected
+    assert answer["data"]["feed"]["edges"]
+    if viewer == "member":
+        assert answer["data"]["conversations"]["edges"]
+    assert answer_invitation == expected_invitation
+    shown = answer_invitation["data"]["node"]
+    assert (shown is not None) == (viewer == "organisation admin")
+
+
+def test_a_secret_groups_posts_stay_hidden_from_an_outsider(town):
+    """The direct fields read rows the rules already chose: an outsider's feed
+    holds no post of the secret group, and its columns do not show."""
+    secret = town["secret"]
+    hidden = set(Post.objects.filter(group=secret).values_list("body", flat=True))
+    assert hidden
+    data = signed_in(town["viewers"]["outsider"]).data(EVERYTHING)
+    bodies = {edge["node"]["body"] for edge in data["feed"]["edges"]}
+    assert bodies
+    assert not bodies & hidden
+    names = {edge["node"]["name"] for edge in data["groups"]["edges"]}
+    assert secret.name not in names
+
+
+def test_a_deferred_column_is_read_by_the_fields_own_resolver(db):
+    """A row read without a column (`only`) gets it from strawberry-django's
+    resolver, which fetches it, as before the direct resolvers."""
+    author = make_user("writer")
+    post = Post.objects.create(author=author, body="Hello", body_html="<p>Hello</p>")
+    row = Post.objects.only("id").get(pk=post.pk)
+    assert "body_html" not in row.__dict__
+    resolve = schema._schema.type_map["Post"].fields["bodyHtml"].resolve
+    assert resolve(row, None) == "<p>Hello</p>"
+
+
+def test_install_refuses_a_schema_with_exception_handlers(monkeypatch):
+    """Exception handlers run in Strawberry's resolver: a direct one would skip
+    them, so such a schema is refused rather than served wrong (and nothing of
+    it is changed)."""
+    converter = schema.schema_converter
+    monkeypatch.setattr(converter, "_exception_handler_specs", [(ValueError,)])
+    with pytest.raises(ValueError, match="exception handlers"):
+        install(schema)
+
+
+def test_a_relation_not_read_with_the_row_is_read_by_the_fields_own_resolver(db):
+    """A row whose group was not joined or prefetched gets it from
+    strawberry-django's resolver, which fetches it."""
+    author = make_user("writer")
+    group = Group.objects.create(name="Jardins", slug="jardins", created_by=author)
+    post = Post.objects.create(author=author, group=group, body="Hi", body_html="Hi")
+    row = Post.objects.get(pk=post.pk)
+    assert not Post.group.is_cached(row)
+    resolve = schema._schema.type_map["Post"].fields["group"].resolve
+    assert resolve(row, None) == group
