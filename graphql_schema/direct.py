@@ -14,11 +14,12 @@ them a plain graphql-core resolver:
   cached column; a deferred column (not in the row) goes to the field's own
   resolver, which reads it off the event loop.
 - **a relation to one row** (a foreign key or one-to-one, forward), likewise
-  without resolver, extensions or arguments, that the optimizer read with the
-  row (a join or a prefetch: the rule of the related type already applied, an
-  unseen row is None): read from the row's cache, as strawberry-django reads
-  a cached relation; one not read with the row goes to the field's own
-  resolver.
+  without resolver, extensions or arguments: read from the row's cache, as
+  strawberry-django reads a cached relation, whoever cached it (the
+  optimizer's prefetch, through the related type's rule; or a loader's
+  `select_related`, where the parent row's rule implies the related row's:
+  a post one may read is in a group one may read). One not read with the row
+  goes to the field's own resolver.
 - **a Node's `id`**, where the type keeps strawberry-django's `resolve_id` and
   Relay's `resolve_typename` and its id is the primary key (`NODE_ID_ATTR`):
   `GlobalID(type name, str(pk))`, as `resolve_model_id` gives.
@@ -34,9 +35,10 @@ enum cannot be a queryset): the schema's `Optimizer` has no middleware, so no
 field pays for the hook where it can do nothing. The hook only ever acts on a
 queryset or manager that a resolver returns, which no direct field returns (a
 direct resolver that meets one hands the field back to its own resolver).
-Each direct resolver keeps the one it replaces, hooked, as its
-`strawberry_resolver`: tests/api/test_direct_resolvers.py answers the same
-operations with both and compares.
+Each direct or hooked resolver keeps the one it replaces as its
+`strawberry_resolver`: tests/api/test_direct_resolvers.py puts the schema back
+as it was (those resolvers, the optimizer's middleware), answers the same
+operations both ways and compares.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
@@ -73,7 +76,10 @@ class Optimizer(DjangoOptimizerExtension):
 
 
 # The hook needs an optimizer: the operation's (set by its on_execute), or one
-# with the same (default) settings where none runs, as the middleware had.
+# with the same (default) settings where none runs: the fields of a
+# subscription's events, which Strawberry resolves outside on_execute (the
+# middleware used the operation's instance there; both have the defaults, so a
+# schema that configured its optimizer would have to pass it here too).
 _DEFAULT_OPTIMIZER = Optimizer()
 
 
@@ -86,6 +92,7 @@ def hooked(resolve: Callable) -> Callable:
             extension, resolve, root, info, **kwargs
         )
 
+    resolver.strawberry_resolver = resolve  # type: ignore[attr-defined]
     return resolver
 
 
@@ -95,6 +102,8 @@ def install(schema: Any) -> dict[str, list[str]]:
     by kind, as "Type.field" (tests/api/test_direct_resolvers.py reads it)."""
     if getattr(schema.schema_converter, "_exception_handler_specs", ()):
         raise ValueError("direct resolvers would skip the exception handlers")
+    if getattr(schema, "direct_fields", None) is not None:
+        raise ValueError("direct resolvers are installed on this schema already")
     direct: dict[str, list[str]] = {"column": [], "relation": [], "id": [], "loop": []}
     names = schema.config.name_converter
     for type_name, graphql_type in schema._schema.type_map.items():
@@ -124,6 +133,7 @@ def install(schema: Any) -> dict[str, list[str]]:
                 continue
             kind, graphql_field.resolve = made
             direct[kind].append(f"{type_name}.{name}")
+    schema.direct_fields = direct
     return direct
 
 
@@ -146,7 +156,7 @@ def _column(
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
-    column.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    column.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
     return "column", column
 
 
@@ -169,7 +179,7 @@ def _relation(
         except (KeyError, AttributeError):  # not read with the row
             return fallback(root, info, **kwargs)
 
-    relation.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    relation.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
     return "relation", relation
 
 
@@ -194,8 +204,20 @@ def _node_id(
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
-    node_id.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    node_id.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
     return "id", node_id
+
+
+async def _rows_by_the_rule(field: Any, info: Any, awaitable: Any) -> Any:
+    """What a loop resolver's awaitable gives, with strawberry-django's queryset
+    hook (the type's `get_queryset`, the optimizer) applied to a queryset or a
+    manager, as its `get_result` does: none of the loaders gives one today."""
+    value = await awaitable
+    if isinstance(value, BaseManager):
+        value = value.all()
+    if isinstance(value, QuerySet):
+        value = await sync_to_async(field.get_queryset_hook(info=info))(value)
+    return value
 
 
 def _loop(
@@ -221,10 +243,13 @@ def _loop(
     fallback = hooked(graphql_field.resolve)
 
     def loop(root: Any, info: Any, **kwargs: Any) -> Any:
-        result = function(root, info_class(_raw_info=info, _field=field), **kwargs)
+        strawberry_info = info_class(_raw_info=info, _field=field)
+        result = function(root, strawberry_info, **kwargs)
         if isinstance(result, (QuerySet, BaseManager)):
             return fallback(root, info, **kwargs)  # not one for a direct field
+        if inspect.isawaitable(result):  # a loader's: not batched with a page
+            return _rows_by_the_rule(field, strawberry_info, result)
         return result
 
-    loop.strawberry_resolver = fallback  # type: ignore[attr-defined]
+    loop.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
     return "loop", loop

@@ -2,16 +2,26 @@
 per-field work answer exactly what Strawberry's own resolvers answer, for every
 kind of viewer, and the feed page's fields are among them."""
 
+import inspect
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import call_command
 from django.utils import timezone
-from graphql import TypeInfo, TypeInfoVisitor, Visitor, parse, visit
+from graphql import (
+    GraphQLObjectType,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    parse,
+    visit,
+)
+from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from bench.feed import FEED_PAGE
-from graphql_schema.direct import install
+from graphql_schema.direct import Optimizer, install
 from graphql_schema.schema import DIRECT_FIELDS, schema
 from social.models import (
     Department,
@@ -70,20 +80,28 @@ query Invitation($id: ID!) {
 
 @contextmanager
 def strawberrys_own_resolvers():
-    """The schema with every direct field given back the resolver it replaced
-    (Strawberry's, with the optimizer's hook): what it must answer like."""
-    fields = [
-        schema._schema.type_map[name.split(".")[0]].fields[name.split(".")[1]]
-        for names in DIRECT_FIELDS.values()
-        for name in names
+    """The schema as it was before direct.install: every field with the
+    resolver Strawberry gave it, and strawberry-django's optimizer with its
+    middleware around every field. What the direct resolvers must answer like."""
+    saved = [
+        (field, field.resolve)
+        for graphql_type in schema._schema.type_map.values()
+        if isinstance(graphql_type, GraphQLObjectType)
+        for field in graphql_type.fields.values()
+        if hasattr(field.resolve, "strawberry_resolver")
     ]
-    direct = [field.resolve for field in fields]
-    for field in fields:
-        field.resolve = field.resolve.strawberry_resolver
+    extensions = schema.extensions
+    for field, resolve in saved:
+        field.resolve = resolve.strawberry_resolver
+    schema.extensions = tuple(
+        DjangoOptimizerExtension if extension is Optimizer else extension
+        for extension in extensions
+    )
     try:
         yield
     finally:
-        for field, resolve in zip(fields, direct, strict=True):
+        schema.extensions = extensions
+        for field, resolve in saved:
             field.resolve = resolve
 
 
@@ -238,6 +256,26 @@ def test_a_deferred_column_is_read_by_the_fields_own_resolver(db):
     assert resolve(row, None) == "<p>Hello</p>"
 
 
+def test_the_baseline_is_strawberrys_own_schema():
+    """The comparison above really swaps back every resolver and the
+    middleware: inside it no field is direct or hooked, and the optimizer is
+    strawberry-django's own."""
+    with strawberrys_own_resolvers():
+        assert DjangoOptimizerExtension in schema.extensions
+        assert Optimizer not in schema.extensions
+        for graphql_type in schema._schema.type_map.values():
+            if isinstance(graphql_type, GraphQLObjectType):
+                for field in graphql_type.fields.values():
+                    assert not hasattr(field.resolve, "strawberry_resolver")
+    assert Optimizer in schema.extensions
+
+
+def test_install_runs_once():
+    """A second install would wrap the hooked fields twice."""
+    with pytest.raises(ValueError, match="already"):
+        install(schema)
+
+
 def test_install_refuses_a_schema_with_exception_handlers(monkeypatch):
     """Exception handlers run in Strawberry's resolver: a direct one would skip
     them, so such a schema is refused rather than served wrong (and nothing of
@@ -258,3 +296,20 @@ def test_a_relation_not_read_with_the_row_is_read_by_the_fields_own_resolver(db)
     assert not Post.group.is_cached(row)
     resolve = schema._schema.type_map["Post"].fields["group"].resolve
     assert resolve(row, None) == group
+
+
+def test_a_deferred_column_on_the_event_loop_is_read_off_it(db):
+    """On the event loop (as over HTTP and WebSocket), the fallback of a
+    deferred column is strawberry-django's, which reads it in a thread: no
+    query runs on the loop (SynchronousOnlyOperation otherwise)."""
+    author = make_user("writer")
+    post = Post.objects.create(author=author, body="Hello", body_html="<p>Hi</p>")
+    row = Post.objects.only("id").get(pk=post.pk)
+    resolve = schema._schema.type_map["Post"].fields["bodyHtml"].resolve
+
+    async def on_the_loop():
+        value = resolve(row, None)
+        assert inspect.isawaitable(value)
+        return await value
+
+    assert async_to_sync(on_the_loop)() == "<p>Hi</p>"
