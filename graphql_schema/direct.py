@@ -137,15 +137,26 @@ def install(schema: Any) -> dict[str, list[str]]:
     return direct
 
 
+def _model_attribute(field: Any, model: type) -> Any:
+    """The model's descriptor behind a strawberry-django field without
+    resolver, extensions or arguments; None for any other field."""
+    if not isinstance(field, StrawberryDjangoFieldBase) or field.base_resolver:
+        return None
+    if field.extensions or field.arguments:
+        return None
+    return model.__dict__.get(field.django_name or field.python_name)
+
+
+def _direct(kind: str, resolver: Callable, fallback: Callable) -> tuple[str, Callable]:
+    resolver.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
+    return kind, resolver
+
+
 def _column(
     field: Any, model: type, graphql_field: GraphQLField
 ) -> tuple[str, Callable] | None:
-    if not isinstance(field, StrawberryDjangoFieldBase) or field.base_resolver:
-        return None
-    if field.extensions or field.arguments or field.is_relation:
-        return None
-    attribute = model.__dict__.get(field.django_name or field.python_name)
-    if type(attribute) is not DeferredAttribute:
+    attribute = _model_attribute(field, model)
+    if type(attribute) is not DeferredAttribute or field.is_relation:
         return None
     attname = attribute.field.attname
     fallback = hooked(graphql_field.resolve)
@@ -156,19 +167,14 @@ def _column(
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
-    column.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
-    return "column", column
+    return _direct("column", column, fallback)
 
 
 def _relation(
     field: Any, model: type, graphql_field: GraphQLField
 ) -> tuple[str, Callable] | None:
-    if not isinstance(field, StrawberryDjangoFieldBase) or field.base_resolver:
-        return None
-    if field.extensions or field.arguments or not field.is_relation:
-        return None
-    attribute = model.__dict__.get(field.django_name or field.python_name)
-    if type(attribute) not in FORWARD_RELATIONS:
+    attribute = _model_attribute(field, model)
+    if type(attribute) not in FORWARD_RELATIONS or not field.is_relation:
         return None
     cache_name = attribute.field.cache_name
     fallback = hooked(graphql_field.resolve)
@@ -179,8 +185,7 @@ def _relation(
         except (KeyError, AttributeError):  # not read with the row
             return fallback(root, info, **kwargs)
 
-    relation.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
-    return "relation", relation
+    return _direct("relation", relation, fallback)
 
 
 def _node_id(
@@ -204,8 +209,7 @@ def _node_id(
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
-    node_id.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
-    return "id", node_id
+    return _direct("id", node_id, fallback)
 
 
 async def _rows_by_the_rule(field: Any, info: Any, awaitable: Any) -> Any:
@@ -251,5 +255,4 @@ def _loop(
             return _rows_by_the_rule(field, strawberry_info, result)
         return result
 
-    loop.strawberry_resolver = fallback.strawberry_resolver  # type: ignore[attr-defined]
-    return "loop", loop
+    return _direct("loop", loop, fallback)
