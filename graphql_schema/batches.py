@@ -212,7 +212,8 @@ def _run_model(
                     keyed.append(row)
     keys_by_loader: dict[BatchLoader, dict[Hashable, None]] = defaultdict(dict)
     for (_, loader), plan in plans.items():
-        keys_by_loader[loader].update(dict.fromkeys(plan))
+        if plan:  # no row has a key (a comment's author joined already): no fetch
+            keys_by_loader[loader].update(dict.fromkeys(plan))
     values: dict[tuple[BatchLoader, Hashable], Any] = {}
     for loader, keys in keys_by_loader.items():
         try:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from strawberry.relay import from_base64
 from strawberry.types.nodes import SelectedField
 
-from graphql_schema import batches
+from graphql_schema import batches, schema  # noqa: F401 (its types declare the batches)
 from graphql_schema.batches import BatchLoader
 from graphql_schema.context import Context
 from social.models import (
@@ -429,6 +429,25 @@ class TestRun:
             batches.run([town["ana"]], [count], context)  # not a batched model
             batches.run([post], [SelectedField("body", {}, {}, [])], context)
         assert len(queries) == 0
+
+    def test_run_fetches_nothing_for_rows_without_a_key(self, town, monkeypatch):
+        """Comments read with their authors joined have no author key: their
+        batch calls no fetch at all (building its queryset costs as much as a
+        small query), and the authors still answer."""
+        context = Context(request=None, viewer=town["ana"])
+        comments = context.loaders.latest_comments_by_post.values(
+            [(post.pk, 3) for post in town["posts"]]
+        )
+        comments = [comment for found in comments for comment in found]
+        assert comments
+        fetched = []
+        loader = context.loaders.users_by_id
+        monkeypatch.setattr(loader, "fetch", lambda keys: fetched.append(keys) or {})
+        batches.run(comments, [SelectedField("author", {}, {}, [])], context)
+        assert fetched == []
+        post = Post.objects.filter(author__is_active=True).first()
+        batches.run([post], [SelectedField("author", {}, {}, [])], context)
+        assert fetched == [[post.author_id]]
 
     def test_run_fetches_a_repeated_nested_field_once(self, town):
         """poll { options { voteCount } } and poll { options { id } } on the
