@@ -264,9 +264,9 @@ def floor_feed_page(viewer: User, first: int = PAGE_SIZE) -> dict:
     # 1. The page (one more row tells hasNextPage), 2. its groups, read through
     # access.group_visible_to as every read of a group is (ARCHITECTURE.md).
     page = list(
-        feed_for(viewer).only("body_html", "created_at", "author_id", "group_id")[
-            : first + 1
-        ]
+        access.post_visible_to(viewer, feed_for(viewer)).only(
+            "body_html", "created_at", "author_id", "group_id"
+        )[: first + 1]
     )
     has_next = len(page) > first
     page = page[:first]

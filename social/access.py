@@ -152,11 +152,15 @@ def _is_active(membership: Membership | None) -> bool:
     return membership is not None and membership.status == MembershipStatus.ACTIVE
 
 
-def group_visible_to(viewer: Viewer | None) -> QuerySet[Group]:
-    """Public and private groups, and the secret groups the viewer is in."""
+def group_visible_to(
+    viewer: Viewer | None, groups: QuerySet[Group] | None = None
+) -> QuerySet[Group]:
+    """Public and private groups, and the secret groups the viewer is in: of
+    `groups` if given (see post_visible_to), of all groups otherwise."""
+    groups = Group.objects.all() if groups is None else groups
     if not is_signed_in(viewer):
-        return Group.objects.none()
-    return Group.objects.filter(
+        return groups.none()
+    return groups.filter(
         ~Q(visibility=Visibility.SECRET) | Q(pk__in=active_group_ids(viewer))
     )
 
@@ -171,11 +175,20 @@ def group_content_visible_to(viewer: Viewer | None) -> QuerySet[Group]:
     )
 
 
-def post_visible_to(viewer: Viewer | None) -> QuerySet[Post]:
-    """Organisation-wide posts and the posts of groups whose content is readable."""
+def post_visible_to(
+    viewer: Viewer | None, posts: QuerySet[Post] | None = None
+) -> QuerySet[Post]:
+    """Organisation-wide posts and the posts of groups whose content is readable:
+    of `posts` if given, of all posts otherwise.
+
+    Given a queryset (a type's `get_queryset`), the rule is one more filter of
+    that query: it joins the group once, where `posts & post_visible_to(viewer)`
+    would join it again for its own conditions (Django's `&` duplicates the
+    joins of its right side) and build a second query to merge."""
+    posts = Post.objects.all() if posts is None else posts
     if not is_signed_in(viewer):
-        return Post.objects.none()
-    return Post.objects.filter(
+        return posts.none()
+    return posts.filter(
         Q(group__isnull=True)
         | Q(group__visibility=Visibility.PUBLIC)
         | Q(group_id__in=active_group_ids(viewer))

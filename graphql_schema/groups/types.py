@@ -242,4 +242,4 @@ class Group(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.group_visible_to(info.context.viewer)
+        return access.group_visible_to(info.context.viewer, queryset)

@@ -307,7 +307,7 @@ class Post(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.post_visible_to(info.context.viewer)
+        return access.post_visible_to(info.context.viewer, queryset)
 
 
 ReactionSubject = Annotated[

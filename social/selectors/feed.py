@@ -20,8 +20,18 @@ def _pinned_first(queryset: QuerySet[Post], pinned: Q) -> QuerySet[Post]:
 
 def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
     """The organisation-wide posts and those of the viewer's groups; the pinned
-    organisation-wide posts (announcements) first, then newest first."""
-    posts = access.post_visible_to(viewer).filter(
+    organisation-wide posts (announcements) first, then newest first; none for
+    a client that is not signed in.
+
+    Every one of them is a post the viewer may read (access.post_visible_to
+    admits the organisation-wide posts and those of the viewer's groups), but
+    the rule is not applied here: the Post type's `get_queryset` applies it to
+    the feed as to every list of posts, once (twice, its conditions were
+    built, compiled and evaluated twice a page). Outside the schema, read
+    `access.post_visible_to(viewer, feed_for(viewer))`."""
+    if not access.is_signed_in(viewer):
+        return Post.objects.none()
+    posts = Post.objects.filter(
         Q(group__isnull=True) | Q(group_id__in=access.active_group_ids(viewer))
     )
     return _pinned_first(posts, Q(group__isnull=True, is_pinned=True))

@@ -271,7 +271,11 @@ def _readers_match(viewer, posts) -> None:
 
     rights = access.live_rights_of(viewer)
     readable = set(access.post_visible_to(viewer).values_list("pk", flat=True))
-    in_feed = set(feed_for(viewer).values_list("pk", flat=True))
+    in_feed = set(
+        access.post_visible_to(viewer, feed_for(viewer)).values_list("pk", flat=True)
+    )
+    # The feed's own list holds only readable posts, before the rule too.
+    assert set(feed_for(viewer).values_list("pk", flat=True)) == in_feed
     for post in posts:
         visibility = post.group.visibility if post.group_id else None
         where = (viewer.username, post.group and post.group.name)
