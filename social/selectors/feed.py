@@ -26,8 +26,8 @@ def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
     Every one of them is a post the viewer may read (access.post_visible_to
     admits the organisation-wide posts and those of the viewer's groups), but
     the rule is not applied here: the Post type's `get_queryset` applies it to
-    the feed as to every list of posts, once (twice, its conditions were
-    built, compiled and evaluated twice a page). Outside the schema, read
+    the feed as to every list of posts (applied here as well, its conditions
+    were built, compiled and evaluated twice a page). Outside the schema, read
     `access.post_visible_to(viewer, feed_for(viewer))`."""
     if not access.is_signed_in(viewer):
         return Post.objects.none()
