@@ -10,6 +10,7 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 
 from social import access, events
@@ -317,6 +318,10 @@ async def test_live_rights_agree_with_post_visible_to(people):
             )
         for viewer in (camille, bruno, outsider, admin, requester):
             _readers_match(viewer, posts)
+        # Nobody signed in has a feed, organisation-wide posts included.
+        from social.selectors.feed import feed_for
+
+        assert not feed_for(AnonymousUser()).exists()
 
     await sync_to_async(setup_and_check)()
     assert access.can_receive_post_event(None, None, None) is False
