@@ -55,19 +55,29 @@ class BatchLoader(DataLoader):
     `values(keys)` is the same fetch run synchronously: a page batch calls it
     with the page, in the thread that reads the page, and `get` then answers
     from what it attached to the rows.
+
+    With `narrow`, the fetch reads what some fields of its rows need only when
+    they are selected (a group's member count): a page batch, which knows the
+    selections below its field, calls `fetch(keys, narrow(selections))`; a
+    load, which does not, calls `fetch(keys)`, which must then read it all.
     """
 
     def __init__(
         self,
-        fetch: Callable[[list[Any]], dict[Hashable, Any]],
+        fetch: Callable[..., dict[Hashable, Any]],
         default: Callable[[], Any] = lambda: None,
+        narrow: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         self.fetch = fetch
         self.default = default
+        self.narrow = narrow
         super().__init__(load_fn=self._load, cache=False)
 
-    def values(self, keys: list[Any]) -> list[Any]:
-        found = self.fetch(keys)
+    def values(self, keys: list[Any], selections: list[Any] | None = None) -> list[Any]:
+        if self.narrow is not None and selections is not None:
+            found = self.fetch(keys, self.narrow(selections))
+        else:
+            found = self.fetch(keys)
         return [found[key] if key in found else self.default() for key in keys]
 
     async def _load(self, keys: list[Any]) -> list[Any]:
@@ -148,6 +158,12 @@ def _fields(selections: Iterable[Any]) -> Iterable[SelectedField]:
             yield from _fields(selection.selections)
 
 
+def selected_names(selections: Iterable[Any]) -> set[str]:
+    """The names of the fields of a selection set, through fragments: what a
+    loader's `narrow` reads."""
+    return {field.name for field in _fields(selections)}
+
+
 def node_selections(connection_fields: Iterable[SelectedField]) -> list[Any]:
     """The selections on `edges { node { … } }` of a connection field."""
     found: list[Any] = []
@@ -211,13 +227,15 @@ def _run_model(
                 if not any(row is seen for seen in keyed):
                     keyed.append(row)
     keys_by_loader: dict[BatchLoader, dict[Hashable, None]] = defaultdict(dict)
-    for (_, loader), plan in plans.items():
+    selected_by_loader: dict[BatchLoader, list[Any]] = defaultdict(list)
+    for (batch, loader), plan in plans.items():
         if plan:  # no row has a key (a comment's author joined already): no fetch
             keys_by_loader[loader].update(dict.fromkeys(plan))
+            selected_by_loader[loader].extend(below[batch, loader])
     values: dict[tuple[BatchLoader, Hashable], Any] = {}
     for loader, keys in keys_by_loader.items():
         try:
-            found = loader.values(list(keys))
+            found = loader.values(list(keys), selected_by_loader[loader])
         except Exception:
             # Its fields go to the loader, which fails for each field alone, as
             # without a batch: one error does not take the whole page down.

@@ -63,8 +63,9 @@ class MembershipFilter(enum.Enum):
 # --- The viewer's place in a group, and counts, as annotations --------------------
 #
 # On a page of groups these are correlated subqueries of the page's one query;
-# a group that was not loaded through the optimizer (a mutation's payload) falls
-# back to one query per field.
+# a post's group gets those its page selects from the groups loader
+# (graphql_schema.groups.loaders). A group loaded otherwise (a mutation's
+# payload) falls back to one query per field.
 
 MEMBER_COUNT = "annotated_member_count"
 VIEWER_ROLE = "annotated_viewer_role"
@@ -78,7 +79,7 @@ def active_members() -> QuerySet[Membership]:
     )
 
 
-def _member_count(info: Info):
+def _member_count(viewer: access.Viewer):
     counted = (
         active_members()
         .filter(group=OuterRef("pk"))
@@ -90,16 +91,36 @@ def _member_count(info: Info):
     return Coalesce(Subquery(counted), Value(0))
 
 
-def _viewer_membership(info: Info) -> QuerySet[Membership]:
-    return Membership.objects.filter(
-        group=OuterRef("pk"), user_id=info.context.viewer.pk
-    )
+def _viewer_membership(viewer: access.Viewer) -> QuerySet[Membership]:
+    return Membership.objects.filter(group=OuterRef("pk"), user_id=viewer.pk)
 
 
-VIEWER_STATE = {
-    VIEWER_ROLE: lambda info: Subquery(_viewer_membership(info).values("role")[:1]),
-    VIEWER_STATUS: lambda info: Subquery(_viewer_membership(info).values("status")[:1]),
+# Each annotation, made for a viewer.
+ANNOTATIONS = {
+    MEMBER_COUNT: _member_count,
+    VIEWER_ROLE: lambda viewer: Subquery(_viewer_membership(viewer).values("role")[:1]),
+    VIEWER_STATUS: lambda viewer: Subquery(
+        _viewer_membership(viewer).values("status")[:1]
+    ),
 }
+
+# The annotations each field reads, by GraphQL name: the fields declare them to
+# the optimizer (`annotate=`), and the groups loader adds those that a page of
+# posts selects on their groups.
+ANNOTATED_FIELDS = {
+    "memberCount": (MEMBER_COUNT,),
+    "viewerRole": (VIEWER_ROLE, VIEWER_STATUS),
+    "viewerIsMember": (VIEWER_ROLE, VIEWER_STATUS),
+    "viewerHasPendingRequest": (VIEWER_ROLE, VIEWER_STATUS),
+}
+
+
+def _annotate(field: str) -> dict:
+    """A field's `annotate=`: its annotations, made for the operation's viewer."""
+    return {
+        name: (lambda info, make=ANNOTATIONS[name]: make(info.context.viewer))
+        for name in ANNOTATED_FIELDS[field]
+    }
 
 
 def _viewer_state(group: GroupModel, info: Info) -> tuple[str | None, str | None]:
@@ -153,7 +174,7 @@ class Group(relay.Node):
     created_at: datetime
 
     @strawberry_django.field(
-        annotate={MEMBER_COUNT: _member_count},
+        annotate=_annotate("memberCount"),
         description="How many active members it has (shown to whoever sees the "
         "group, even when its members are not).",
     )
@@ -163,7 +184,7 @@ class Group(relay.Node):
         return active_members().filter(group=self).count()
 
     @strawberry_django.field(
-        annotate=VIEWER_STATE,
+        annotate=_annotate("viewerRole"),
         description="The viewer's role; null unless they are an active member.",
     )
     def viewer_role(self, info: Info) -> GroupRole | None:
@@ -171,13 +192,14 @@ class Group(relay.Node):
         return role if status == MembershipStatus.ACTIVE else None
 
     @strawberry_django.field(
-        annotate=VIEWER_STATE, description="Whether the viewer is an active member."
+        annotate=_annotate("viewerIsMember"),
+        description="Whether the viewer is an active member.",
     )
     def viewer_is_member(self, info: Info) -> bool:
         return _viewer_state(self, info)[1] == MembershipStatus.ACTIVE
 
     @strawberry_django.field(
-        annotate=VIEWER_STATE,
+        annotate=_annotate("viewerHasPendingRequest"),
         description="Whether the viewer asked to join and awaits approval.",
     )
     def viewer_has_pending_request(self, info: Info) -> bool:

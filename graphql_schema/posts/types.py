@@ -14,6 +14,7 @@ from graphql_schema import batches
 from graphql_schema.batches import PageBatch, batched, on_the_loop, then
 from graphql_schema.context import Info
 from graphql_schema.errors import BadUserInput
+from graphql_schema.groups.loaders import group_loaders
 from graphql_schema.polls.loaders import poll_loaders
 from graphql_schema.polls.types import Poll
 from graphql_schema.posts.loaders import AUTHOR_VISIBLE
@@ -194,11 +195,20 @@ class Post(relay.Node):
     is_pinned: bool = strawberry_django.field(
         description="Pinned on top of its group (or of the organisation-wide feed)."
     )
-    group: Annotated["Group", strawberry.lazy("graphql_schema.groups.types")] | None = (
-        strawberry_django.field(
-            description="The group it was posted in; null for the whole organisation."
-        )
+
+    @strawberry_django.field(
+        only=["group"],
+        description="The group it was posted in; null for the whole organisation.",
     )
+    @on_the_loop
+    def group(
+        self, info: Info
+    ) -> Annotated["Group", strawberry.lazy("graphql_schema.groups.types")] | None:
+        # Whoever may read a post may see its group: no rule of its own to apply
+        # to a group joined with the post (a live event's), which is kept.
+        if self.group_id is None or PostModel.group.is_cached(self):
+            return self.group
+        return group_loaders(info.context).groups_by_id.get(self, self.group_id)
 
     @strawberry_django.field(
         only=["author"],
@@ -336,6 +346,12 @@ def _latest_key(post: PostModel, arguments: dict) -> tuple[int, int] | None:
     return (post.pk, count)
 
 
+def _group_key(post: PostModel, arguments: dict) -> int | None:
+    if post.group_id is None or PostModel.group.is_cached(post):  # none, or joined
+        return None
+    return post.group_id
+
+
 def _comment_author_key(comment: CommentModel, arguments: dict) -> int | None:
     if hasattr(comment, AUTHOR_VISIBLE):  # joined already
         return None
@@ -345,6 +361,7 @@ def _comment_author_key(comment: CommentModel, arguments: dict) -> int | None:
 batched(
     PostModel,
     author=PageBatch(lambda c: c.loaders.users_by_id, lambda p, a: p.author_id),
+    group=PageBatch(lambda c: group_loaders(c).groups_by_id, _group_key),
     commentCount=PageBatch(lambda c: c.loaders.comment_counts_by_post, _pk),
     reactionCount=PageBatch(lambda c: c.loaders.reaction_counts_by_post, _pk),
     reactions=PageBatch(lambda c: c.loaders.reaction_counts_by_post, _pk),

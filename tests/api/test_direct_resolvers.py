@@ -291,10 +291,10 @@ def test_a_relation_not_read_with_the_row_is_read_by_the_fields_own_resolver(db)
     strawberry-django's resolver, which fetches it."""
     author = make_user("writer")
     group = Group.objects.create(name="Jardins", slug="jardins", created_by=author)
-    post = Post.objects.create(author=author, group=group, body="Hi", body_html="Hi")
-    row = Post.objects.get(pk=post.pk)
-    assert not Post.group.is_cached(row)
-    resolve = schema._schema.type_map["Post"].fields["group"].resolve
+    membership = Membership.objects.create(group=group, user=author)
+    row = Membership.objects.get(pk=membership.pk)
+    assert not Membership.group.is_cached(row)
+    resolve = schema._schema.type_map["GroupMember"].fields["group"].resolve
     assert resolve(row, None) == group
 
 

@@ -12,6 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from strawberry.relay import to_base64
 
+from graphql_schema.groups.types import ANNOTATED_FIELDS
+from graphql_schema.groups.types import Group as GroupType
+from graphql_schema.schema import schema
 from social.models import (
     Department,
     Group,
@@ -879,3 +882,16 @@ class TestSecretGroupSlugs:
         assert updated["slug"].startswith("projet-piscine-")
         other = self.create(signed_in(make_user("olga")), "Projet piscine", "PUBLIC")
         assert other["slug"] == "projet-piscine"
+
+
+def test_the_groups_loader_knows_every_annotation_of_the_group_type():
+    """A post's group comes from the groups loader, which adds the annotations
+    of the fields a page selects, by `ANNOTATED_FIELDS`: a field annotating
+    anything else would cost a query per group in a feed."""
+    name_of = schema.config.name_converter.get_graphql_name
+    declared = {
+        name_of(field): tuple(field.store.annotate)
+        for field in GroupType.__strawberry_definition__.fields
+        if getattr(field, "store", None) is not None and field.store.annotate
+    }
+    assert declared == ANNOTATED_FIELDS

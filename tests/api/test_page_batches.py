@@ -11,7 +11,9 @@ from strawberry.types.nodes import SelectedField
 from graphql_schema import batches, schema  # noqa: F401 (its types declare the batches)
 from graphql_schema.batches import BatchLoader
 from graphql_schema.context import Context
+from graphql_schema.groups.loaders import group_loaders
 from social.models import (
+    Department,
     Group,
     MembershipStatus,
     Poll,
@@ -30,6 +32,8 @@ FIELDS = """
 fragment Shown on Post {
   id body bodyHtml commentCount reactionCount reactions { kind count } viewerReaction
   author { id displayName }
+  group { id name memberCount viewerRole viewerIsMember viewerHasPendingRequest
+    department { name } }
   poll { id options { id text voteCount } }
   last: latestComments(count: 1) { id author { id displayName } replyCount
     reactionCount reactions { kind count } viewerReaction }
@@ -57,7 +61,9 @@ def town(db):
     reactions of both, a poll with results shown and one with results hidden."""
     ana = make_user("ana", display_name="Ana")
     bob = make_user("bob", display_name="Bob")
-    public = make_group("Jardins", Visibility.PUBLIC)
+    public = make_group(
+        "Jardins", Visibility.PUBLIC, department=Department.objects.create(name="Parcs")
+    )
     secret = make_group("Conseil", Visibility.SECRET)
     join(ana, public)
     join(bob, public)
@@ -169,7 +175,8 @@ class TestQueries:
         client = signed_in(town["ana"])
         query = """
         query { groups(first: 10) { edges { node { posts(first: 5) { edges {
-          node { id commentCount reactions { kind count } viewerReaction } } } } } } }
+          node { id commentCount reactions { kind count } viewerReaction
+            group { name memberCount viewerRole department { name } } } } } } } } }
         """
         nested = [
             edge["node"]
@@ -177,11 +184,22 @@ class TestQueries:
             for edge in group["node"]["posts"]["edges"]
         ]
         assert len(nested) == 4
+        departments = [node["group"]["department"] for node in nested]
+        assert {"name": "Parcs"} in departments  # the public group's; not the other's
         single = """query One($id: ID!) { node(id: $id) { ... on Post {
-          id commentCount reactions { kind count } viewerReaction } } }"""
+          id commentCount reactions { kind count } viewerReaction
+          group { name memberCount viewerRole department { name } } } } }"""
         assert nested == [
             client.data(single, {"id": node["id"]})["node"] for node in nested
         ]
+        counts = []
+        for first in (1, 2):
+            with CaptureQueriesContext(connection) as queries:
+                client.data(
+                    query.replace("groups(first: 10)", f"groups(first: {first})")
+                )
+            counts.append(len(queries))
+        assert counts[0] == counts[1]
 
 
 REPEATED = {
@@ -448,6 +466,47 @@ class TestRun:
         post = Post.objects.filter(author__is_active=True).first()
         batches.run([post], [SelectedField("author", {}, {}, [])], context)
         assert fetched == [[post.author_id]]
+
+    def test_a_posts_group_is_read_with_what_is_selected_on_it(self, town):
+        """The groups of a page come in one query that adds only what the page
+        selects on them: a member count, the viewer's place, the department;
+        a load (no page) reads it all, and both answer alike."""
+        context = Context(request=None, viewer=town["ana"])
+        posts: list[Post] = []
+
+        def group_query(*below) -> str:
+            posts[:] = Post.objects.filter(group__isnull=False)  # rows of a page
+            with CaptureQueriesContext(connection) as queries:
+                batches.run(
+                    posts, [SelectedField("group", {}, {}, list(below))], context
+                )
+            assert len(queries) == 1, [query["sql"] for query in queries]
+            return queries[0]["sql"]
+
+        def field(name: str, *below) -> SelectedField:
+            return SelectedField(name, {}, {}, list(below))
+
+        plain = group_query(field("id"), field("name"))
+        assert "annotated_" not in plain
+        assert "social_department" not in plain
+        counted = group_query(field("memberCount"))
+        assert "annotated_member_count" in counted
+        assert "annotated_viewer_role" not in counted
+        placed = group_query(field("viewerIsMember"), field("department", field("id")))
+        assert "annotated_viewer_status" in placed
+        assert "social_department" in placed
+        assert "annotated_member_count" not in placed
+        loader = group_loaders(context).groups_by_id
+        batched = {post.group_id: loader.get(post, post.group_id) for post in posts}
+        loaded = loader.values(list(batched))
+        for group, alone in zip(batched.values(), loaded, strict=True):
+            assert group == alone
+            assert group.department == alone.department
+            assert group.annotated_viewer_status == alone.annotated_viewer_status
+            members = group.memberships.filter(
+                status=MembershipStatus.ACTIVE, user__is_active=True
+            )
+            assert alone.annotated_member_count == members.count()
 
     def test_run_fetches_a_repeated_nested_field_once(self, town):
         """poll { options { voteCount } } and poll { options { id } } on the
