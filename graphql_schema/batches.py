@@ -100,6 +100,19 @@ class BatchLoader(DataLoader):
         return await self.load(key)
 
 
+def kept_loaders(
+    context: "Context", name: str, make: Callable[["Context"], Any]
+) -> Any:
+    """A module's loaders for the request or socket: `make(context)`, made on
+    first use and kept beside its `loaders` as `name`."""
+    loaders = context.loaders
+    found = getattr(loaders, name, None)
+    if found is None:
+        found = make(context)
+        setattr(loaders, name, found)
+    return found
+
+
 def then(result: Any, function: Callable[[Any], Any]) -> Any:
     """`function(result)`, awaiting `result` first if it is awaitable: for the
     fields that read `BatchLoader.get` and shape its value."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, F
 
-from graphql_schema.batches import BatchLoader
+from graphql_schema.batches import BatchLoader, kept_loaders
 from graphql_schema.posts.loaders import _counts_by
 from social import access
 from social.models import Conversation, Message, Participant
@@ -95,9 +95,4 @@ class ChatLoaders:
 
 def chat_loaders(info: "Info") -> ChatLoaders:
     """The chat loaders of the request or socket, made on first use."""
-    loaders = info.context.loaders
-    found = getattr(loaders, "chat", None)
-    if found is None:
-        found = ChatLoaders(info.context)
-        loaders.chat = found
-    return found
+    return kept_loaders(info.context, "chat", ChatLoaders)

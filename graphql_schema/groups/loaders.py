@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from graphql_schema.batches import BatchLoader, selected_names
+from graphql_schema.batches import BatchLoader, kept_loaders, selected_names
 from graphql_schema.groups.types import ANNOTATED_FIELDS, ANNOTATIONS
 from social import access
 from social.models import Group
@@ -65,9 +65,4 @@ class GroupLoaders:
 
 def group_loaders(context: "Context") -> GroupLoaders:
     """The group loaders of the request or socket, made on first use."""
-    loaders = context.loaders
-    found = getattr(loaders, "groups", None)
-    if found is None:
-        found = GroupLoaders(context)
-        loaders.groups = found
-    return found
+    return kept_loaders(context, "groups", GroupLoaders)

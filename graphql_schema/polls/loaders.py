@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
-from graphql_schema.batches import BatchLoader
+from graphql_schema.batches import BatchLoader, kept_loaders
 from graphql_schema.posts.loaders import _counts_by
 from social import access
 from social.actions.polls import voter_keys
@@ -87,9 +87,4 @@ class PollLoaders:
 
 def poll_loaders(context: "Context") -> PollLoaders:
     """The poll loaders of the request or socket, made on first use."""
-    loaders = context.loaders
-    found = getattr(loaders, "polls", None)
-    if found is None:
-        found = PollLoaders(context)
-        loaders.polls = found
-    return found
+    return kept_loaders(context, "polls", PollLoaders)
