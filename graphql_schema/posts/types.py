@@ -204,11 +204,10 @@ class Post(relay.Node):
     def group(
         self, info: Info
     ) -> Annotated["Group", strawberry.lazy("graphql_schema.groups.types")] | None:
-        # Whoever may read a post may see its group: no rule of its own to apply
-        # to a group joined with the post (a live event's), which is kept.
-        if self.group_id is None or PostModel.group.is_cached(self):
+        key = _group_key(self, {})
+        if key is None:  # none, or joined with the post (a live event's)
             return self.group
-        return group_loaders(info.context).groups_by_id.get(self, self.group_id)
+        return group_loaders(info.context).groups_by_id.get(self, key)
 
     @strawberry_django.field(
         only=["author"],
@@ -347,7 +346,9 @@ def _latest_key(post: PostModel, arguments: dict) -> tuple[int, int] | None:
 
 
 def _group_key(post: PostModel, arguments: dict) -> int | None:
-    if post.group_id is None or PostModel.group.is_cached(post):  # none, or joined
+    # Whoever may read a post may see its group: a group joined with the post
+    # needs no fetch, nor a rule of its own.
+    if post.group_id is None or PostModel.group.is_cached(post):
         return None
     return post.group_id
 
