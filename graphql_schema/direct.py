@@ -37,15 +37,21 @@ queryset or manager that a resolver returns, which no direct field returns (a
 direct resolver that meets one hands the field back to its own resolver).
 Each direct or hooked resolver keeps the one it replaces as its
 `strawberry_resolver`: tests/api/test_direct_resolvers.py puts the schema back
-as it was (those resolvers, the optimizer's middleware), answers the same
-operations both ways and compares.
+as it was (those resolvers, the optimizer's middleware, Strawberry's executor),
+answers the same operations both ways and compares.
+
+The schema's executor (`DirectExecutor`) goes one step further for the leaves:
+a column, a Node's id or a basic Strawberry field (an attribute, no resolver)
+is read and coerced at once, without graphql-core's path, resolve info and
+`complete_value`; anything that reading cannot answer as graphql-core would
+goes graphql-core's way (tests/api/test_direct_executor.py).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from asgiref.sync import sync_to_async
 from django.db.models import QuerySet
@@ -55,10 +61,19 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.manager import BaseManager
 from django.db.models.query_utils import DeferredAttribute
-from graphql import GraphQLField, GraphQLObjectType, get_named_type, is_leaf_type
+from graphql import (
+    GraphQLField,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    get_named_type,
+    is_leaf_type,
+)
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalID
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
 from strawberry_django.optimizer import DjangoOptimizerExtension, optimizer
@@ -161,12 +176,16 @@ def _column(
     attname = attribute.field.attname
     fallback = hooked(graphql_field.resolve)
 
+    def read(root: Any) -> Any:
+        return root.__dict__[attname]
+
     def column(root: Any, info: Any, **kwargs: Any) -> Any:
         try:
-            return root.__dict__[attname]
+            return read(root)
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
+    column.read = read  # type: ignore[attr-defined]
     return _direct("column", column, fallback)
 
 
@@ -203,12 +222,16 @@ def _node_id(
     type_name, attname = definition.name, model._meta.pk.attname
     fallback = hooked(graphql_field.resolve)
 
+    def read(root: Any) -> GlobalID:
+        return GlobalID(type_name, str(root.__dict__[attname]))
+
     def node_id(root: Any, info: Any, **kwargs: Any) -> Any:
         try:
-            return GlobalID(type_name, str(root.__dict__[attname]))
+            return read(root)
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
 
+    node_id.read = read  # type: ignore[attr-defined]
     return _direct("id", node_id, fallback)
 
 
@@ -256,3 +279,127 @@ def _loop(
         return result
 
     return _direct("loop", loop, fallback)
+
+
+# --- The executor: a leaf read off its row needs no per-field machinery ------------
+
+_SLOW = object()  # the field takes graphql-core's own path
+
+
+def _leaf_reader(field: GraphQLField) -> tuple[Callable, Callable, bool] | None:
+    """How a leaf field is read without a resolve info: (read, the leaf type's
+    coercion, whether the field is non-null); None for any other field.
+
+    `read(row)` is a direct resolver's (a column, a Node's id), or Strawberry's
+    resolver of a basic field (no resolver, extensions or permissions: an
+    attribute of the object, which takes no info), marked `_is_default`."""
+    resolve = field.resolve
+    read = getattr(resolve, "read", None)
+    if read is None and getattr(resolve, "_is_default", False):
+        read = resolve
+    if read is None or field.args:
+        return None
+    non_null = isinstance(field.type, GraphQLNonNull)
+    leaf = field.type.of_type if non_null else field.type
+    if not is_leaf_type(leaf):
+        return None
+    return read, leaf.coerce_output_value, non_null
+
+
+class DirectExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, with the leaf fields read directly.
+
+    graphql-core runs the same chain for every field (a path, a resolve info,
+    the arguments, the resolver, awaitable checks, then `complete_value`, twice
+    for a non-null type); for a leaf read off its row (a column, a Node's id, a
+    basic field) that is most of its cost, and a feed page has about 415 of
+    them. Here such a field's value is read and coerced at once. Whatever that
+    cannot answer as graphql-core would — a value missing from the row, a null
+    for a non-null field, a value the scalar refuses, an exception, an
+    awaitable — goes
+    graphql-core's own way, which reads it again and reports it as before.
+    With a middleware (an extension's `resolve` hook) every field goes that way.
+    """
+
+    # Per field of the schema (by id, with the resolver it was planned for).
+    _plans: ClassVar[dict[int, tuple[GraphQLField, Callable, Any]]] = {}
+
+    def _leaf_value(self, field: GraphQLField, source: Any) -> Any:
+        plan = self._plans.get(id(field))
+        if plan is None or plan[0] is not field or plan[1] is not field.resolve:
+            plan = (field, field.resolve, _leaf_reader(field))
+            self._plans[id(field)] = plan
+        reader = plan[2]
+        if reader is None:
+            return _SLOW
+        read, coerce, non_null = reader
+        try:
+            value = read(source)
+            if value is None or value is Undefined:
+                return _SLOW if non_null else None
+            if isinstance(value, Exception) or self.is_awaitable(value):
+                return _SLOW
+            coerced = coerce(value)
+        except Exception:
+            return _SLOW
+        return _SLOW if coerced is None or coerced is Undefined else coerced
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        middleware = self.middleware_manager
+        if middleware is not None and middleware._middleware_resolvers:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # graphql-core's `Executor.execute_fields` (3.3), with the leaf fields
+        # answered first by `_leaf_value`.
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        get_field = self.schema.get_field
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                field = get_field(parent_type, field_details_list[0].node.name.value)
+                if field is not None:
+                    value = self._leaf_value(field, source_value)
+                    if value is not _SLOW:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background(
+                    [results[field] for field in awaitable_fields]
+                )
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(
+                    *(results[field] for field in awaitable_fields)
+                )
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()

@@ -9,7 +9,7 @@ from strawberry.schema.config import StrawberryConfig
 from graphql_schema.chat.mutations import ChatMutations
 from graphql_schema.chat.queries import ChatQueries
 from graphql_schema.credentials import SocketCredentialsCheck
-from graphql_schema.direct import Optimizer, install
+from graphql_schema.direct import DirectExecutor, Optimizer, install
 from graphql_schema.errors import ErrorCodes
 from graphql_schema.groups.mutations import GroupMutations
 from graphql_schema.groups.queries import GroupQueries
@@ -63,6 +63,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     config=StrawberryConfig(relay_max_results=settings.GRAPHQL_PAGE_SIZE_MAX),
+    execution_context_class=DirectExecutor,
     extensions=[
         ErrorCodes,
         SocketCredentialsCheck,

@@ -18,10 +18,11 @@ from graphql import (
     parse,
     visit,
 )
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from bench.feed import FEED_PAGE
-from graphql_schema.direct import Optimizer, install
+from graphql_schema.direct import DirectExecutor, Optimizer, install
 from graphql_schema.schema import DIRECT_FIELDS, schema
 from social.models import (
     Department,
@@ -81,8 +82,9 @@ query Invitation($id: ID!) {
 @contextmanager
 def strawberrys_own_resolvers():
     """The schema as it was before direct.install: every field with the
-    resolver Strawberry gave it, and strawberry-django's optimizer with its
-    middleware around every field. What the direct resolvers must answer like."""
+    resolver Strawberry gave it, strawberry-django's optimizer with its
+    middleware around every field, and Strawberry's own executor. What the
+    direct resolvers (and the executor's direct leaves) must answer like."""
     saved = [
         (field, field.resolve)
         for graphql_type in schema._schema.type_map.values()
@@ -91,16 +93,19 @@ def strawberrys_own_resolvers():
         if hasattr(field.resolve, "strawberry_resolver")
     ]
     extensions = schema.extensions
+    executor = schema.execution_context_class
     for field, resolve in saved:
         field.resolve = resolve.strawberry_resolver
     schema.extensions = tuple(
         DjangoOptimizerExtension if extension is Optimizer else extension
         for extension in extensions
     )
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
     try:
         yield
     finally:
         schema.extensions = extensions
+        schema.execution_context_class = executor
         for field, resolve in saved:
             field.resolve = resolve
 
@@ -263,11 +268,13 @@ def test_the_baseline_is_strawberrys_own_schema():
     with strawberrys_own_resolvers():
         assert DjangoOptimizerExtension in schema.extensions
         assert Optimizer not in schema.extensions
+        assert schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
         for graphql_type in schema._schema.type_map.values():
             if isinstance(graphql_type, GraphQLObjectType):
                 for field in graphql_type.fields.values():
                     assert not hasattr(field.resolve, "strawberry_resolver")
     assert Optimizer in schema.extensions
+    assert schema.execution_context_class is DirectExecutor
 
 
 def test_install_runs_once():
@@ -313,3 +320,29 @@ def test_a_deferred_column_on_the_event_loop_is_read_off_it(db):
         return await value
 
     assert async_to_sync(on_the_loop)() == "<p>Hi</p>"
+
+
+def test_the_feed_pages_leaves_are_read_without_a_resolve_info(town, monkeypatch):
+    """The executor reads the page's columns, ids and basic fields (a reaction's
+    kind and count) straight off their rows; only the fields with work of their
+    own (the batched ones, the connection) get a resolve info."""
+    given_an_info: set[str] = set()
+    build = DirectExecutor.build_resolve_info
+
+    def noted(self, field_def, field_nodes, parent_type, path):
+        given_an_info.add(f"{parent_type.name}.{field_nodes[0].name.value}")
+        return build(self, field_def, field_nodes, parent_type, path)
+
+    monkeypatch.setattr(DirectExecutor, "build_resolve_info", noted)
+    data = signed_in(town["viewers"]["member"]).data(FEED_PAGE, {"first": 20})
+    posts = [edge["node"] for edge in data["feed"]["edges"]]
+    assert any(post["reactions"] for post in posts)
+    assert any(post["latestComments"] for post in posts)
+    read_directly = {
+        name
+        for name in selected_fields(FEED_PAGE)
+        if name in DIRECT_FIELDS["column"] + DIRECT_FIELDS["id"]
+    } | {"ReactionCount.kind", "ReactionCount.count", "PageInfo.hasNextPage"}
+    assert "Post.bodyHtml" in read_directly
+    assert given_an_info & read_directly == set()
+    assert {"Post.commentCount", "Post.author", "Query.feed"} <= given_an_info
