@@ -72,7 +72,7 @@ from graphql import (
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
-from strawberry.relay import GlobalID
+from strawberry.relay import GlobalID, to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
@@ -222,14 +222,15 @@ def _node_id(
     type_name, attname = definition.name, model._meta.pk.attname
     fallback = hooked(graphql_field.resolve)
 
-    def read(root: Any) -> GlobalID:
-        return GlobalID(type_name, str(root.__dict__[attname]))
-
     def node_id(root: Any, info: Any, **kwargs: Any) -> Any:
         try:
-            return read(root)
+            return GlobalID(type_name, str(root.__dict__[attname]))
         except (KeyError, AttributeError):  # deferred, or not a row
             return fallback(root, info, **kwargs)
+
+    def read(root: Any) -> str:
+        # The string that id serialises to (GlobalID's own `__str__`).
+        return to_base64(type_name, root.__dict__[attname])
 
     node_id.read = read  # type: ignore[attr-defined]
     return _direct("id", node_id, fallback)
