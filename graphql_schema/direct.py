@@ -315,11 +315,11 @@ class DirectExecutor(StrawberryGraphQLCoreExecutionContext):
     for a non-null type); for a leaf read off its row (a column, a Node's id, a
     basic field) that is most of its cost, and a feed page has about 415 of
     them. Here such a field's value is read and coerced at once. Whatever that
-    cannot answer as graphql-core would — a value missing from the row, a null
-    for a non-null field, a value the scalar refuses, an exception, an
-    awaitable — goes
-    graphql-core's own way, which reads it again and reports it as before.
-    With a middleware (an extension's `resolve` hook) every field goes that way.
+    cannot answer as graphql-core would (a value missing from the row, a null
+    for a non-null field, a value the scalar refuses, an exception or an
+    awaitable as the value) goes graphql-core's own way, which reads it again
+    and reports it as before. With a middleware (an extension's `resolve`
+    hook) every field goes that way.
     """
 
     # Per field of the schema (by id, with the resolver it was planned for).
