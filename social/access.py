@@ -45,16 +45,20 @@ def is_org_admin(viewer: Viewer | None) -> bool:
     return is_signed_in(viewer) and viewer.is_org_admin
 
 
-def user_visible_to(viewer: Viewer | None) -> QuerySet[User]:
+def user_visible_to(
+    viewer: Viewer | None, users: QuerySet[User] | None = None
+) -> QuerySet[User]:
     """Colleagues visible to the viewer: nobody for anonymous clients, the active
     ones for agents, everyone (deactivated people too) for organisation admins,
-    who must find a deactivated account to reactivate it.
+    who must find a deactivated account to reactivate it. Of `users` if given
+    (see post_visible_to), of all users otherwise.
     """
+    users = User.objects.all() if users is None else users
     if not is_signed_in(viewer):
-        return User.objects.none()
+        return users.none()
     if viewer.is_org_admin:
-        return User.objects.all()
-    return User.objects.filter(is_active=True)
+        return users
+    return users.filter(is_active=True)
 
 
 def can_see_user(viewer: Viewer | None, user: User) -> bool:
@@ -74,18 +78,24 @@ def can_see_contact_details(viewer: Viewer | None, user: User) -> bool:
     return viewer.pk == user.pk or viewer.is_org_admin
 
 
-def department_visible_to(viewer: Viewer | None) -> QuerySet[Department]:
+def department_visible_to(
+    viewer: Viewer | None, departments: QuerySet[Department] | None = None
+) -> QuerySet[Department]:
     """The organisation's departments are visible to every signed-in user."""
+    departments = Department.objects.all() if departments is None else departments
     if not is_signed_in(viewer):
-        return Department.objects.none()
-    return Department.objects.all()
+        return departments.none()
+    return departments
 
 
-def site_visible_to(viewer: Viewer | None) -> QuerySet[Site]:
+def site_visible_to(
+    viewer: Viewer | None, sites: QuerySet[Site] | None = None
+) -> QuerySet[Site]:
     """The organisation's sites are visible to every signed-in user."""
+    sites = Site.objects.all() if sites is None else sites
     if not is_signed_in(viewer):
-        return Site.objects.none()
-    return Site.objects.all()
+        return sites.none()
+    return sites
 
 
 def can_see_organization(viewer: Viewer | None) -> bool:
@@ -103,11 +113,14 @@ def can_manage_users(viewer: Viewer | None) -> bool:
     return is_org_admin(viewer)
 
 
-def invitation_visible_to(viewer: Viewer | None) -> QuerySet[Invitation]:
+def invitation_visible_to(
+    viewer: Viewer | None, invitations: QuerySet[Invitation] | None = None
+) -> QuerySet[Invitation]:
     """Invitations are the business of organisation admins only."""
+    invitations = Invitation.objects.all() if invitations is None else invitations
     if not can_manage_users(viewer):
-        return Invitation.objects.none()
-    return Invitation.objects.all()
+        return invitations.none()
+    return invitations
 
 
 def can_manage_user(viewer: Viewer | None, user: User) -> bool:
@@ -195,11 +208,14 @@ def post_visible_to(
     )
 
 
-def comment_visible_to(viewer: Viewer | None) -> QuerySet[Comment]:
+def comment_visible_to(
+    viewer: Viewer | None, comments: QuerySet[Comment] | None = None
+) -> QuerySet[Comment]:
     """Comments of the posts the viewer may read."""
+    comments = Comment.objects.all() if comments is None else comments
     if not is_signed_in(viewer):
-        return Comment.objects.none()
-    return Comment.objects.filter(post__in=post_visible_to(viewer))
+        return comments.none()
+    return comments.filter(post__in=post_visible_to(viewer))
 
 
 def can_read_group_content(
@@ -318,12 +334,15 @@ def moderated_group_ids(viewer: Viewer | None) -> QuerySet:
     ).values("group_id")
 
 
-def membership_visible_to(viewer: Viewer | None) -> QuerySet[Membership]:
+def membership_visible_to(
+    viewer: Viewer | None, memberships: QuerySet[Membership] | None = None
+) -> QuerySet[Membership]:
     """The members of the groups whose content the viewer reads, the pending
     requests of the groups they moderate, and their own pending requests."""
+    memberships = Membership.objects.all() if memberships is None else memberships
     if not is_signed_in(viewer):
-        return Membership.objects.none()
-    return Membership.objects.filter(
+        return memberships.none()
+    return memberships.filter(
         Q(
             status=MembershipStatus.ACTIVE,
             group__in=group_content_visible_to(viewer),
@@ -383,18 +402,24 @@ def can_set_group_role(
 # never readable by anyone.
 
 
-def poll_visible_to(viewer: Viewer | None) -> QuerySet[Poll]:
+def poll_visible_to(
+    viewer: Viewer | None, polls: QuerySet[Poll] | None = None
+) -> QuerySet[Poll]:
     """The polls of the posts the viewer may read."""
+    polls = Poll.objects.all() if polls is None else polls
     if not is_signed_in(viewer):
-        return Poll.objects.none()
-    return Poll.objects.filter(post__in=post_visible_to(viewer))
+        return polls.none()
+    return polls.filter(post__in=post_visible_to(viewer))
 
 
-def poll_option_visible_to(viewer: Viewer | None) -> QuerySet[PollOption]:
+def poll_option_visible_to(
+    viewer: Viewer | None, options: QuerySet[PollOption] | None = None
+) -> QuerySet[PollOption]:
     """The options of the polls the viewer may read."""
+    options = PollOption.objects.all() if options is None else options
     if not is_signed_in(viewer):
-        return PollOption.objects.none()
-    return PollOption.objects.filter(poll__in=poll_visible_to(viewer))
+        return options.none()
+    return options.filter(poll__in=poll_visible_to(viewer))
 
 
 def polls_open_to_votes(viewer: Viewer | None) -> QuerySet[Poll]:
@@ -473,18 +498,26 @@ def conversation_ids_of(viewer: Viewer | None) -> QuerySet:
     return Participant.objects.filter(user_id=viewer.pk).values("conversation_id")
 
 
-def conversation_visible_to(viewer: Viewer | None) -> QuerySet[Conversation]:
+def conversation_visible_to(
+    viewer: Viewer | None, conversations: QuerySet[Conversation] | None = None
+) -> QuerySet[Conversation]:
     """The conversations the viewer takes part in now; nothing for anyone else."""
+    conversations = (
+        Conversation.objects.all() if conversations is None else conversations
+    )
     if not is_signed_in(viewer):
-        return Conversation.objects.none()
-    return Conversation.objects.filter(pk__in=conversation_ids_of(viewer))
+        return conversations.none()
+    return conversations.filter(pk__in=conversation_ids_of(viewer))
 
 
-def message_visible_to(viewer: Viewer | None) -> QuerySet[Message]:
+def message_visible_to(
+    viewer: Viewer | None, messages: QuerySet[Message] | None = None
+) -> QuerySet[Message]:
     """The messages (tombstones included) of the viewer's conversations."""
+    messages = Message.objects.all() if messages is None else messages
     if not is_signed_in(viewer):
-        return Message.objects.none()
-    return Message.objects.filter(conversation_id__in=conversation_ids_of(viewer))
+        return messages.none()
+    return messages.filter(conversation_id__in=conversation_ids_of(viewer))
 
 
 def participant_visible_to(viewer: Viewer | None) -> QuerySet[Participant]:

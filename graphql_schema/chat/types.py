@@ -105,7 +105,7 @@ class Message(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.message_visible_to(info.context.viewer)
+        return access.message_visible_to(info.context.viewer, queryset)
 
 
 @strawberry.type(
@@ -256,4 +256,4 @@ class Conversation(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.conversation_visible_to(info.context.viewer)
+        return access.conversation_visible_to(info.context.viewer, queryset)

@@ -150,7 +150,7 @@ class GroupMember(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.membership_visible_to(info.context.viewer)
+        return access.membership_visible_to(info.context.viewer, queryset)
 
 
 @strawberry_django.type(

@@ -60,7 +60,7 @@ class Invitation(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.invitation_visible_to(info.context.viewer)
+        return access.invitation_visible_to(info.context.viewer, queryset)
 
 
 def with_code(invitation: InvitationModel, code: str) -> InvitationModel:

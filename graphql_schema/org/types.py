@@ -46,7 +46,7 @@ class Department(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.department_visible_to(info.context.viewer)
+        return access.department_visible_to(info.context.viewer, queryset)
 
 
 @strawberry_django.type(SiteModel, name="Site", description="A place of work.")
@@ -59,7 +59,7 @@ class Site(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.site_visible_to(info.context.viewer)
+        return access.site_visible_to(info.context.viewer, queryset)
 
 
 @strawberry.type(description="The organisation: its name, services and sites.")

@@ -119,7 +119,7 @@ class PollOption(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.poll_option_visible_to(info.context.viewer)
+        return access.poll_option_visible_to(info.context.viewer, queryset)
 
 
 @strawberry_django.type(
@@ -241,7 +241,7 @@ class Poll(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.poll_visible_to(info.context.viewer)
+        return access.poll_visible_to(info.context.viewer, queryset)
 
 
 # What a page shows of polls, fetched with the page (graphql_schema.batches).

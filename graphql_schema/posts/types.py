@@ -171,7 +171,7 @@ class Comment(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.comment_visible_to(info.context.viewer)
+        return access.comment_visible_to(info.context.viewer, queryset)
 
 
 @strawberry_django.type(

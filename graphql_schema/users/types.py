@@ -77,4 +77,4 @@ class User(relay.Node):
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:
-        return queryset & access.user_visible_to(info.context.viewer)
+        return access.user_visible_to(info.context.viewer, queryset)

@@ -895,3 +895,37 @@ def test_the_groups_loader_knows_every_annotation_of_the_group_type():
         if getattr(field, "store", None) is not None and field.store.annotate
     }
     assert declared == ANNOTATED_FIELDS
+
+
+MEMBER_NAMES = """
+query Members($slug: String!) {
+  group(slug: $slug) { members(first: 100) { edges { node { user { username } } } } }
+}
+"""
+
+
+@pytest.mark.parametrize("viewer", ["member", "org_admin"])
+def test_a_list_of_members_joins_their_users_once(town, viewer):
+    """The membership rule (active members only) filters the list's own query:
+    the member's user is joined once, not once more for the rule, as
+    `queryset & rule` did (Django's `&` repeats the joins of its right side)."""
+    # given
+    client = town.client(viewer)
+    slug = town.group(Visibility.PUBLIC).slug
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        data = client.data(MEMBER_NAMES, {"slug": slug})
+    # then
+    names = {
+        edge["node"]["user"]["username"] for edge in data["group"]["members"]["edges"]
+    }
+    assert "marie" in names
+    assert "gaston" not in names  # deactivated: not a member any more
+    listed = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "social_membership"."id"')
+        and "LIMIT" in query["sql"]
+    ]
+    assert len(listed) == 1, listed
+    assert listed[0].count('JOIN "social_user"') == 1, listed[0]
