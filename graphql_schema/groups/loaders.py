@@ -39,8 +39,9 @@ def groups_with(
     if annotations:
         groups = groups.annotate(**annotations)
     if DEPARTMENT in needs:
-        # Every signed-in user sees every department (access.department_visible_to),
-        # and whoever sees a group is signed in.
+        # Every signed-in user sees every department (access.department_visible_to,
+        # tests/social/test_access_users.py), and whoever sees a group is signed
+        # in: the join needs no rule of its own.
         groups = groups.select_related(DEPARTMENT)
     return groups
 

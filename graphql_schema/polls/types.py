@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from strawberry import relay
 
@@ -220,24 +220,28 @@ class Poll(relay.Node):
         description="The voters whose choice is exactly the right answer, "
         "earliest (latest change of choice) first: for the organisers of a named "
         "quiz once it is closed; empty otherwise, and always on an anonymous quiz. "
-        "One query per quiz: not for lists.",
+        "Under a list of polls, every quiz's page is read in one query.",
     )
+    @on_the_loop
     def winners(self, info: Info) -> Iterable[UserModel]:
-        viewer = info.context.viewer
-        allowed = access.polls_with_winners_visible_to(viewer, timezone.now()).filter(
-            pk=self.pk
-        )
-        won = quiz_winners(self.pk).filter(poll__in=allowed)
-        return (
-            access.user_visible_to(viewer)
-            .filter(pk__in=won.values("user_id"))
-            .annotate(
-                won_at=Subquery(
-                    won.filter(user_id=OuterRef("pk")).values("voted_at")[:1]
-                )
+        viewer, now = info.context.viewer, timezone.now()
+
+        def winners_of(polls: Iterable[int]) -> QuerySet[UserModel]:
+            # A row per winner and quiz won, naming the quiz (`won_for`).
+            won = quiz_winners(
+                access.polls_with_winners_visible_to(viewer, now).filter(pk__in=polls)
             )
-            .order_by("won_at", "pk")
-        )
+            return (
+                access.user_visible_to(viewer)
+                .filter(poll_participations__in=won)
+                .annotate(
+                    won_for=F("poll_participations__poll_id"),
+                    won_at=F("poll_participations__voted_at"),
+                )
+                .order_by("won_at", "pk")
+            )
+
+        return batches.connection_nodes(info, self, "won_for", winners_of)
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs) -> QuerySet:

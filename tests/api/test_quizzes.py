@@ -3,10 +3,19 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from strawberry.relay import from_base64
 
 from social.models import Poll, PollParticipation
 from tests.api import test_polls
+from tests.api.test_connections_in_lists import (
+    PAGE_ARGUMENTS,
+    VARIABLES,
+    Case,
+    listed,
+)
 from tests.api.test_polls import (
     CLOSE,
     CREATE,
@@ -239,3 +248,133 @@ class TestWinners:
         assert codes_of(payload) == [("pollId", "FORBIDDEN")]
         options = read(world, "outsider", quiz)["poll"]["options"]
         assert [o["isCorrect"] for o in options] == [None] * 3
+
+
+# --- Winners under a list of polls -------------------------------------------------
+
+WINNERS_IN_A_LIST = Case(
+    "winners",
+    f"""query Listed($n: Int!, {VARIABLES}) {{ feed(first: $n) {{ edges {{ node {{
+      poll {{ id winners{PAGE_ARGUMENTS} {{ ...People }} }} }} }} }} }}""",
+    lambda data, n: [
+        edge["node"]["poll"] for edge in data["feed"]["edges"] if edge["node"]["poll"]
+    ],
+    f"""query Alone($id: ID!, {VARIABLES}) {{ node(id: $id) {{ ... on Poll {{
+      id winners{PAGE_ARGUMENTS} {{ ...People }} }} }} }}""",
+)
+LISTING = ("outsider", "member", "group_admin", "communicator", "admin")
+
+
+@pytest.fixture
+def quizzes(world) -> dict[str, Poll]:
+    """On top of the world's plain polls, a closed quiz in each place, newest
+    last: group_admin is right in ORG and PUBLIC, wrong in PRIVATE and one
+    answer short in SECRET (several right answers); and an open quiz in
+    PUBLIC, answered right, which names nobody yet."""
+    opened = publish(world.users["member"], world.groups["PUBLIC"], "Énigme ouverte")
+    still_open = add_poll(opened, correct_option_indexes=[1])
+    in_order(world, still_open, ("member", [1]), ("group_admin", [1]))
+    answers = {
+        "ORG": [
+            ("outsider", [1]),
+            ("member", [1]),
+            ("admin", [0]),
+            ("group_admin", [1]),
+        ],
+        "PUBLIC": [("group_admin", [1]), ("member", [1])],
+        "PRIVATE": [("member", [1]), ("group_admin", [0])],
+        "SECRET": [("group_admin", [0]), ("member", [0, 2])],
+    }
+    polls = {}
+    for place, choices in answers.items():
+        group = None if place == "ORG" else world.groups[place]
+        author = world.users[test_polls.author_of(place)]
+        post = publish(author, group, f"Énigme {place}")
+        if place == "SECRET":
+            polls[place] = add_poll(
+                post, is_multiple_choice=True, correct_option_indexes=[0, 2]
+            )
+        else:
+            polls[place] = add_poll(post, correct_option_indexes=[1])
+        in_order(world, polls[place], *choices)
+    Poll.objects.filter(pk__in=[poll.pk for poll in polls.values()]).update(
+        closes_at=timezone.now() - timedelta(seconds=1)
+    )
+    return polls
+
+
+class TestWinnersInAList:
+    @pytest.mark.parametrize("viewer", LISTING)
+    @pytest.mark.parametrize(
+        "page",
+        [{}, {"first": 1}, {"last": 1}, {"first": 2, "last": 1}],
+        ids=["default", "first", "last", "first-and-last"],
+    )
+    def test_each_quiz_answers_as_alone(self, world, quizzes, viewer, page):
+        client = world.client(viewer)
+        polls = listed(client, WINNERS_IN_A_LIST, **page)
+        # In the feed: the organisation-wide polls (the world's and the quiz);
+        # for the groups' members also the groups' (three and four quizzes).
+        assert len(polls) == (9 if viewer in ("member", "group_admin") else 2)
+        for poll in polls:
+            alone = client.data(
+                WINNERS_IN_A_LIST.alone_query(), {"id": poll["id"], **page}
+            )["node"]
+            assert poll == alone
+
+    def test_each_viewer_sees_the_winners_of_what_they_organise(self, world, quizzes):
+        """The post's author and the group's admins see the winners of its
+        closed quiz, organisation admins those of the quizzes they read (here
+        the organisation-wide one: they are in no group); nobody else any, and
+        nobody those of an open quiz."""
+        names = {user.pk: viewer for viewer, user in world.users.items()}
+
+        def winners(viewer: str) -> dict[str, list[str]]:
+            polls = listed(world.client(viewer), WINNERS_IN_A_LIST)
+            by_poll = {poll["id"]: poll["winners"] for poll in polls}
+            return {
+                place: [
+                    names[int(from_base64(edge["node"]["id"])[1])]
+                    for edge in by_poll[gid(poll)]["edges"]
+                ]
+                for place, poll in quizzes.items()
+                if gid(poll) in by_poll and by_poll[gid(poll)]["totalCount"]
+            }
+
+        in_the_groups = {
+            "PUBLIC": ["group_admin", "member"],
+            "PRIVATE": ["member"],
+            "SECRET": ["member"],
+        }
+        org_wide = {"ORG": ["outsider", "member", "group_admin"]}
+        assert {viewer: winners(viewer) for viewer in LISTING} == {
+            "outsider": {},
+            "member": in_the_groups,
+            "group_admin": in_the_groups,
+            "communicator": org_wide,
+            "admin": org_wide,
+        }
+
+    def test_after_a_cursor_each_quiz_answers_as_alone(self, world, quizzes):
+        client = world.client("member")
+        page = client.data(
+            WINNERS_IN_A_LIST.alone_query(), {"id": gid(quizzes["PUBLIC"]), "first": 1}
+        )["node"]["winners"]
+        cursor = page["pageInfo"]["endCursor"]
+        for poll in listed(client, WINNERS_IN_A_LIST, first=1, after=cursor):
+            alone = client.data(
+                WINNERS_IN_A_LIST.alone_query(),
+                {"id": poll["id"], "first": 1, "after": cursor},
+            )["node"]
+            assert poll == alone
+
+    def test_the_queries_do_not_grow_with_the_list(self, world, quizzes):
+        client = world.client("member")
+        counts = []
+        for n in (1, 3, 5):
+            with CaptureQueriesContext(connection) as queries:
+                polls = listed(client, WINNERS_IN_A_LIST, n=n)
+            assert len(polls) == n
+            assert any(poll["winners"]["totalCount"] for poll in polls)
+            counts.append(len(queries))
+        assert counts[0] == counts[1] == counts[2], counts

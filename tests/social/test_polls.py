@@ -58,7 +58,7 @@ def test_the_demo_has_polls_and_a_week_of_riddle_quizzes_once():
         assert poll.options.filter(is_correct=True).count() == 1
         assert poll.participations.exists()
     closed = [poll for poll in quizzes if poll.is_closed_at(now)]
-    assert any(quiz_winners(poll.pk).exists() for poll in closed)
+    assert any(quiz_winners([poll.pk]).exists() for poll in closed)
     anonymous = Poll.objects.get(is_anonymous=True)
     assert not PollBallot.objects.filter(poll=anonymous, user__isnull=False).exists()
     counts = (
