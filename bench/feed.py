@@ -38,7 +38,7 @@ from social.models import (
     ReactionKind,
     User,
 )
-from social.selectors.feed import feed_for
+from social.selectors.feed import FEED_PINNED, feed_for, pinned_rank
 
 FEED_PAGE = """
 query FeedPage($first: Int!) {
@@ -282,9 +282,9 @@ def floor_feed_page(viewer: User, first: int = PAGE_SIZE) -> dict:
     # 1. The page (one more row tells hasNextPage), 2. its groups, read through
     # access.group_visible_to as every read of a group is (ARCHITECTURE.md).
     page = list(
-        access.post_visible_to(viewer, feed_for(viewer)).only(
-            "body_html", "created_at", "author_id", "group_id"
-        )[: first + 1]
+        access.post_visible_to(viewer, feed_for(viewer))
+        .only("body_html", "created_at", "author_id", "group_id")
+        .annotate(pinned_first=pinned_rank(FEED_PINNED))[: first + 1]  # the cursor's
     )
     has_next = len(page) > first
     page = page[:first]

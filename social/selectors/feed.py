@@ -5,17 +5,26 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from social import access
 from social.models import Group, Post
 
-FEED_ORDER = ("-pinned_first", "-created_at", "-pk")
+# The posts pinned on top: in the news feed, the organisation-wide announcements;
+# in a group, its own pinned posts.
+FEED_PINNED = Q(group__isnull=True, is_pinned=True)
+GROUP_PINNED = Q(is_pinned=True)
+
+
+def pinned_rank(pinned: Q) -> Case:
+    """1 for a post `pinned` puts on top, 0 for the others."""
+    return Case(
+        When(pinned, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
 
 
 def _pinned_first(queryset: QuerySet[Post], pinned: Q) -> QuerySet[Post]:
-    # An annotation, so that keyset cursors carry it: a post pinned or unpinned
-    # between two pages moves, the others keep their place.
-    return queryset.annotate(
-        pinned_first=Case(
-            When(pinned, then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
-    ).order_by(*FEED_ORDER)
+    # Ordered by the rank itself, not by an annotation of it: keyset cursors
+    # carry it all the same (strawberry-django selects each ordering term that
+    # is not a column, as `_strawberry_order_field_0`), so a post pinned or
+    # unpinned between two pages moves and the others keep their place. An
+    # annotation was selected and compiled twice, under both names.
+    return queryset.order_by(pinned_rank(pinned).desc(), "-created_at", "-pk")
 
 
 def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
@@ -34,7 +43,7 @@ def feed_for(viewer: access.Viewer | None) -> QuerySet[Post]:
     posts = Post.objects.filter(
         Q(group__isnull=True) | Q(group_id__in=access.active_group_ids(viewer))
     )
-    return _pinned_first(posts, Q(group__isnull=True, is_pinned=True))
+    return _pinned_first(posts, FEED_PINNED)
 
 
 def group_posts(
@@ -48,4 +57,4 @@ def group_posts(
         posts = posts.filter(group__in=group.values("pk"))
     else:
         posts = posts.filter(group=group)
-    return _pinned_first(posts, Q(is_pinned=True))
+    return _pinned_first(posts, GROUP_PINNED)
