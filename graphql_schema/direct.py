@@ -49,6 +49,7 @@ goes graphql-core's way (tests/api/test_direct_executor.py).
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -65,29 +66,138 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    OperationType,
     Undefined,
     get_named_type,
     is_leaf_type,
 )
 from graphql.pyutils import Path, gather_with_cancel
-from strawberry import relay
+from strawberry import Info, relay
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import GlobalID, to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry_django.fields.base import StrawberryDjangoFieldBase
-from strawberry_django.optimizer import DjangoOptimizerExtension, optimizer
+from strawberry_django.optimizer import (
+    DjangoOptimizerExtension,
+    OptimizerConfig,
+    OptimizerStore,
+    _get_gql_definition,
+    _get_model_hints,
+    is_optimized,
+    optimizer,
+)
+from strawberry_django.queryset import get_queryset_config
 from strawberry_django.relay.utils import resolve_model_id
+from strawberry_django.utils.inspect import (
+    get_possible_concrete_types,
+    is_inheritance_qs,
+)
 
 SCALAR_ARGUMENTS = (int, str, bool, float)
 FORWARD_RELATIONS = (ForwardManyToOneDescriptor, ForwardOneToOneDescriptor)
 
 
+# The optimizer's hints (`only`, `select_related`) for a place of a parsed
+# document (field_nodes kept, so that their ids stay theirs), with its variables.
+_HINTS: dict[tuple, tuple[tuple, OptimizerStore]] = {}
+_HINTS_KEPT = 512
+
+
 class Optimizer(DjangoOptimizerExtension):
     """strawberry-django's optimizer without its per-field middleware: its hook
-    runs on the fields that are not direct (`install`), the rest as before."""
+    runs on the fields that are not direct (`install`), the rest as before.
+
+    Its hints for a queryset are worked out from the selection, the variables
+    and the types along the path only: kept for the next operation of the same
+    parsed document (limits.py keeps the documents), they are not worked out
+    again (0.6 ms of a feed page). Hints that hold a prefetch or an annotation
+    are never kept: those are built for one viewer (their querysets go through
+    the related type's rule)."""
 
     resolve = SchemaExtension.resolve  # graphql-core then adds no middleware
+
+    def optimize(
+        self,
+        qs: QuerySet | BaseManager,
+        info: Any,
+        *,
+        store: OptimizerStore | None = None,
+    ) -> QuerySet:
+        if isinstance(qs, BaseManager):
+            qs = qs.all()
+        if (
+            store is not None
+            or not self.enabled.get()
+            or not isinstance(qs, QuerySet)
+            or is_optimized(qs)
+            or qs._result_cache is not None
+            or is_inheritance_qs(qs)
+        ):
+            return super().optimize(qs, info, store=store)
+        raw = info._raw_info if isinstance(info, Info) else info
+        config = OptimizerConfig(
+            enable_only=self.enable_only
+            and raw.operation.operation == OperationType.QUERY,
+            enable_select_related=self.enable_select_related,
+            enable_prefetch_related=self.enable_prefetch_related,
+            enable_annotate=self.enable_annotate_optimization,
+            prefetch_custom_queryset=self.prefetch_custom_queryset,
+        )
+        typenames = []
+        path = raw.path
+        while path is not None:
+            if path.typename:
+                typenames.append(path.typename)
+            path = path.prev
+        key = (
+            qs.model,
+            dataclasses.astuple(config),
+            raw.parent_type.name,
+            raw.field_name,
+            tuple(map(id, raw.field_nodes)),
+            tuple(typenames),
+            repr(sorted(raw.variable_values.items())),
+        )
+        kept = _HINTS.get(key)
+        if kept is not None and all(
+            a is b for a, b in zip(kept[0], raw.field_nodes, strict=True)
+        ):
+            hints = kept[1]
+        else:
+            hints = _hints(qs.model, raw, config)
+            if not hints.prefetch_related and not hints.annotate:
+                if len(_HINTS) >= _HINTS_KEPT:
+                    _HINTS.clear()
+                _HINTS[key] = (tuple(raw.field_nodes), hints)
+        if not hints:
+            return qs
+        qs = hints.apply(qs, info=raw, config=config)
+        get_queryset_config(qs).optimized = True
+        return qs
+
+
+def _hints(model: type, info: Any, config: OptimizerConfig) -> OptimizerStore:
+    """What strawberry-django's `optimize` works out for a queryset of `model`
+    (not an inheritance one) before applying it."""
+    store = OptimizerStore()
+    schema = info.schema._strawberry_schema
+    strawberry_type = schema.get_type_by_name(get_named_type(info.return_type).name)
+    if strawberry_type is None:
+        return store
+    for definition in get_possible_concrete_types(model, schema, strawberry_type):
+        found = _get_model_hints(
+            model,
+            schema,
+            definition,
+            parent_type=_get_gql_definition(schema, definition),
+            info=info,
+            config=config,
+            subclass_collection=None,
+        )
+        if found is not None:
+            store |= found
+    return store
 
 
 # The hook needs an optimizer: the operation's (set by its on_execute), or one
