@@ -216,6 +216,13 @@ class Post(relay.Node):
     )
     @on_the_loop
     def author(self, info: Info) -> User | None:
+        if PostModel.author.is_cached(self):
+            # Joined with the post (a live event's, read once for every
+            # subscriber): the users' rule, for this viewer.
+            author = self.author
+            if author is None or not access.can_see_user(info.context.viewer, author):
+                return None
+            return author
         return info.context.loaders.users_by_id.get(self, self.author_id)
 
     @strawberry_django.field(

@@ -684,3 +684,50 @@ async def test_a_deleted_group_ends_subscriptions_to_its_posts(live_server_url, 
         (on_post, "complete"),
         (on_poll, "complete"),
     }
+
+
+WITH_AUTHOR = FEED_EVENTS.replace(
+    "post { id body group { id } }", "post { id author { username } }"
+)
+
+
+async def test_an_events_author_follows_the_users_rule_for_each_subscriber(
+    live_server_url, town
+):
+    """The event's post is read once with its author for every socket; each
+    subscriber still sees the author only as the users' rule lets them: made
+    inactive, Camille is null for Bruno and still named for Adèle, an
+    organisation admin."""
+    post_id = await post(live_server_url, town, "Fête de la musique")
+    async with socket(live_server_url) as agent, socket(live_server_url) as admin:
+        await signed_in_socket(agent, town, "bruno")
+        await signed_in_socket(admin, town, "adele")
+        variables = {"postId": post_id}
+        agent_op = await agent.subscribe(WITH_AUTHOR, variables)
+        admin_op = await subscribe_live(
+            admin, live_server_url, WITH_AUTHOR, variables, listening=2
+        )
+        await as_user(live_server_url, town, "bruno", ADD_COMMENT, variables)
+        before = [await next_event(agent, agent_op), await next_event(admin, admin_op)]
+        # when
+        await asyncio.to_thread(_deactivate, town.camille)
+        await as_user(live_server_url, town, "bruno", ADD_COMMENT, variables)
+        after = [await next_event(agent, agent_op), await next_event(admin, admin_op)]
+    assert [event["post"]["author"] for event in before] == [
+        {"username": "camille"},
+        {"username": "camille"},
+    ]
+    assert [event["post"]["author"] for event in after] == [
+        None,
+        {"username": "camille"},
+    ]
+    assert {event["kind"] for event in before + after} == {"COMMENT_ADDED"}
+
+
+def _deactivate(user) -> None:
+    from django.db import connection
+
+    try:
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    finally:
+        connection.close()
