@@ -118,7 +118,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
             await WebsocketDenier()(scope, receive, send)
             return
         async with ThreadSensitiveContext():
-            await super().__call__(scope, receive, send)
+            with self.live.current():
+                await super().__call__(scope, receive, send)
 
     # Channels sets `channel_receive` (the read of the socket's channel-layer
     # channel) before it dispatches. On the core Redis layer that read fails as

@@ -11,13 +11,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.db import close_old_connections
+from django.db import connections as databases
+from django.db.backends.signals import connection_created
 
 from social import access, events
 
@@ -54,6 +59,8 @@ class LiveConnection:
         # While the first rights are read, rights messages wait here.
         self.starting = False
         self.missed: list[dict] = []
+        # Whether the socket's thread may hold a database connection (below).
+        self.may_hold_database = False
 
     @property
     def user_id(self) -> int | None:
@@ -94,6 +101,41 @@ class LiveConnection:
         rights = await database_sync_to_async(access.live_rights_of)(viewer)
         self.rights = rights or access.LiveRights(user_id=self.rights.user_id)
         await self.sync_audiences()
+
+    # --- The socket's database connection ---------------------------------------
+
+    @contextlib.contextmanager
+    def current(self) -> Iterator[None]:
+        """Make this the socket of the code run within (the consumer's whole
+        life): a database connection opened in its context, in the socket's
+        own thread (ThreadSensitiveContext), is noted (`_opened_in_a_socket`)."""
+        token = _current.set(self)
+        try:
+            yield
+        finally:
+            _current.reset(token)
+
+    async def release_database(self) -> None:
+        """Let go of the database connection the last event's fields used.
+
+        Called once an event is sent: its fields were resolved in the socket's
+        own thread, which would otherwise keep that connection for the socket's
+        life (with CONN_MAX_AGE=0 it is closed; a persistent one is kept while
+        healthy). When that thread holds none (the event's fields read only the
+        rows shared by every subscriber, graphql_schema/live/snapshots.py),
+        there is nothing to close, and no trip to the thread.
+        """
+        if self.may_hold_database:
+            await sync_to_async(self._close_old_connections)()
+
+    def _close_old_connections(self) -> None:
+        close_old_connections()
+        # In the socket's thread, in order with its other database work: a
+        # connection opened after this one is noted again.
+        self.may_hold_database = any(
+            database.connection is not None
+            for database in databases.all(initialized_only=True)
+        )
 
     # --- Audiences --------------------------------------------------------------
 
@@ -189,6 +231,20 @@ class LiveConnection:
         connections.discard(self)
         self.listeners.clear()
         await self.sync_audiences()
+
+
+_current: ContextVar[LiveConnection | None] = ContextVar(
+    "parvis_live_connection", default=None
+)
+
+
+def _opened_in_a_socket(sender, connection, **kwargs) -> None:
+    live = _current.get()
+    if live is not None:
+        live.may_hold_database = True
+
+
+connection_created.connect(_opened_in_a_socket, dispatch_uid="parvis.live.database")
 
 
 class _Connections:

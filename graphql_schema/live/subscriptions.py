@@ -8,9 +8,7 @@ rights (social.access.can_receive_post_event), which actions keep current.
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.db import close_old_connections
 from strawberry import relay
 
 from graphql_schema.context import Info
@@ -60,16 +58,6 @@ async def _still_readable(live, message: dict) -> bool:
     return access.can_receive_post_event(
         live.rights, post.group_id, post.group.visibility
     )
-
-
-async def _release_connection() -> None:
-    """Let go of the database connection the last event's fields used.
-
-    Called once an event is sent: its fields were resolved in the socket's own
-    thread, which would otherwise keep that connection for the socket's life
-    (with CONN_MAX_AGE=0 it is closed; a persistent one is kept while healthy).
-    """
-    await sync_to_async(close_old_connections)()
 
 
 def _connection(info: Info):
@@ -149,7 +137,7 @@ class LiveSubscriptions:
                 if not await _still_readable(live, message):
                     continue
                 yield FeedEvent(kind=FeedEventKind(message["kind"]), message=message)
-                await _release_connection()
+                await live.release_database()
                 if post_pk is not None and message["kind"] == "POST_DELETED":
                     return
 
@@ -192,7 +180,7 @@ class LiveSubscriptions:
                 poll = await snapshots.poll(message)
                 if poll is not None:
                     yield poll
-                    await _release_connection()
+                    await live.release_database()
 
     @strawberry.subscription(
         description=(
@@ -237,4 +225,4 @@ class LiveSubscriptions:
                 if kind == "TYPING" and message.get("actor") == viewer.pk:
                     continue
                 yield ChatEvent(kind=ChatEventKind(kind), message_data=message)
-                await _release_connection()
+                await live.release_database()
